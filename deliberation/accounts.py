@@ -1,0 +1,73 @@
+"""django-allauth adapter: phone numbers as login identities, codes sent by SMS."""
+
+import phonenumbers
+from allauth.account.adapter import DefaultAccountAdapter
+from django import forms
+from django.utils.translation import gettext as _
+
+from .models import User
+from .sms import send_sms
+
+
+def normalize_phone(raw: str) -> str:
+    """A mainland mobile number in E.164 form (+86…), or ValidationError in plain words."""
+    raw = (raw or "").strip().replace(" ", "").replace("-", "")
+    try:
+        number = phonenumbers.parse(raw, "CN")
+    except phonenumbers.NumberParseException:
+        raise forms.ValidationError(_("Enter a mobile number, such as 13812345678.")) from None
+    if not phonenumbers.is_valid_number(number) or (
+        phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
+        and number.country_code == 86
+    ):
+        raise forms.ValidationError(_("Enter a mobile number, such as 13812345678."))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def clean_phone(self, phone: str) -> str:
+        return normalize_phone(phone)
+
+    def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
+        send_sms(
+            phone,
+            _("[Yishi] Your code is %(code)s. It expires in a few minutes; do not share it.")
+            % {"code": code},
+        )
+
+    def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
+        send_sms(
+            phone,
+            _(
+                "[Yishi] Someone asked to sign in with this number, "
+                "but it has no account. Sign up first."
+            ),
+        )
+
+    def send_account_already_exists_sms(self, phone: str) -> None:
+        send_sms(
+            phone,
+            _(
+                "[Yishi] Someone tried to sign up with this number, "
+                "which already has an account. Sign in instead."
+            ),
+        )
+
+    def set_phone(self, user: User, phone: str, verified: bool) -> None:
+        user.phone = phone
+        user.phone_verified = verified
+        if user.pk:
+            user.save(update_fields=["phone", "phone_verified"])
+
+    def get_phone(self, user: User):
+        return (user.phone, user.phone_verified) if user.phone else None
+
+    def set_phone_verified(self, user: User, phone: str) -> None:
+        User.objects.filter(pk=user.pk, phone=phone).update(phone_verified=True)
+        user.phone_verified = True
+
+    def get_user_by_phone(self, phone: str):
+        return User.objects.filter(phone=phone).first()
+
+    def populate_username(self, request, user) -> None:
+        """Accounts have no username; the phone number is the identity."""

@@ -1,0 +1,77 @@
+"""Roles map to Django groups, one per (community, role kind), carrying back-office
+permissions. What each kind may do in the back office is declared here as data."""
+
+from django.contrib.auth.models import Group, Permission
+
+from .models import Community, Role
+
+VIEW_PLACES = [
+    "deliberation.view_community",
+    "deliberation.view_compound",
+    "deliberation.view_building",
+    "deliberation.view_dwelling",
+    "deliberation.view_membership",
+    "deliberation.view_role",
+    "deliberation.view_traceentry",
+]
+EDIT_PLACES = [
+    "deliberation.change_community",
+    "deliberation.add_compound",
+    "deliberation.change_compound",
+    "deliberation.add_building",
+    "deliberation.change_building",
+    "deliberation.add_dwelling",
+    "deliberation.change_dwelling",
+]
+VERIFY = ["deliberation.change_membership"]
+MANAGE_ROLES = ["deliberation.add_role", "deliberation.delete_role"]
+ADMIN = ["wagtailadmin.access_admin"]
+
+PERMISSIONS_BY_KIND: dict[str, list[str]] = {
+    Role.Kind.RESIDENTS_COMMITTEE: ADMIN + VIEW_PLACES + EDIT_PLACES + VERIFY + MANAGE_ROLES,
+    Role.Kind.OWNERS_COMMITTEE: ADMIN + VIEW_PLACES + VERIFY,
+    Role.Kind.PROPERTY_COMPANY: ADMIN + VIEW_PLACES,
+    Role.Kind.PARTY_ORGANISATION: ADMIN + VIEW_PLACES,
+    Role.Kind.SUPERVISORY_COMMITTEE: ADMIN + VIEW_PLACES,
+}
+
+# Role kinds whose holders verify residents' claims to dwellings.
+VERIFYING_KINDS = (Role.Kind.RESIDENTS_COMMITTEE, Role.Kind.OWNERS_COMMITTEE)
+
+
+# Group names are shown to staff in the back office; they stay in Chinese whatever the
+# language of the request that created them.
+GROUP_SUFFIX = {
+    Role.Kind.RESIDENTS_COMMITTEE: "居委会",
+    Role.Kind.OWNERS_COMMITTEE: "业委会",
+    Role.Kind.PROPERTY_COMPANY: "物业",
+    Role.Kind.PARTY_ORGANISATION: "党组织",
+    Role.Kind.SUPERVISORY_COMMITTEE: "居务监督委员会",
+}
+
+
+def group_name(community: Community, kind: str) -> str:
+    return f"{community.name}·{GROUP_SUFFIX[kind]}"[:150]
+
+
+def group_for(community: Community, kind: str) -> Group:
+    """The group of one role kind in one community, created with its permissions."""
+    existing = Role.objects.filter(community=community, kind=kind).select_related("group").first()
+    if existing:
+        return existing.group
+    group, created = Group.objects.get_or_create(name=group_name(community, kind))
+    if created:
+        sync_group_permissions(group, kind)
+    return group
+
+
+def sync_group_permissions(group: Group, kind: str) -> None:
+    wanted = PERMISSIONS_BY_KIND[kind]
+    perms = [
+        p
+        for p in Permission.objects.select_related("content_type").filter(
+            codename__in=[w.split(".")[1] for w in wanted]
+        )
+        if f"{p.content_type.app_label}.{p.codename}" in wanted
+    ]
+    group.permissions.set(perms)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "deliberation"
+
+urlpatterns = [
+    path("me/", views.my_home, name="my_home"),
+    path("me/claim/", views.claim_dwelling, name="claim_dwelling"),
+    path("trace/", views.trace_list, name="trace"),
+]

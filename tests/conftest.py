@@ -1,0 +1,33 @@
+import pytest
+
+from deliberation import sms
+
+from .factories import CommunityFactory, DwellingFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_sms_outbox():
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
+
+
+@pytest.fixture
+def community(db):
+    return CommunityFactory(name="幸福里社区")
+
+
+@pytest.fixture
+def dwelling(community):
+    return DwellingFactory(building__compound__community=community)
+
+
+@pytest.fixture
+def resident(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def resident_client(client, resident):
+    client.force_login(resident)
+    return client

@@ -1,0 +1,78 @@
+"""Test factories (factory_boy). Phone numbers are unique and valid mainland mobiles."""
+
+from decimal import Decimal
+
+import factory
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+from deliberation.models import Building, Community, Compound, Dwelling, Membership, User
+from deliberation.services import people
+
+
+class CommunityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Community
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"测试{n}社区")
+    district = "测试区"
+
+
+class CompoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Compound
+
+    community = factory.SubFactory(CommunityFactory)
+    name = factory.Sequence(lambda n: f"第{n}小区")
+
+
+class BuildingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Building
+
+    compound = factory.SubFactory(CompoundFactory)
+    name = factory.Sequence(lambda n: f"{n}号楼")
+
+
+class DwellingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Dwelling
+
+    building = factory.SubFactory(BuildingFactory)
+    entrance = "1"
+    floor = 3
+    number = factory.Sequence(lambda n: f"{300 + n}")
+    registered_area = Decimal("89.50")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    phone = factory.Sequence(lambda n: f"+86138{n:08d}")
+    phone_verified = True
+    display_name = factory.Sequence(lambda n: f"居民{n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    dwelling = factory.SubFactory(DwellingFactory)
+    kind = Membership.Kind.OWNER
+
+
+def with_totp(user: User) -> User:
+    """Give a user a TOTP authenticator, as every staff member must have."""
+    TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+def staff_of(community: Community, kind: str = "residents_committee", **kwargs) -> User:
+    """A committee member of `community` with TOTP set up."""
+    user = UserFactory(**kwargs)
+    people.grant_role(None, user, kind, community)
+    user.refresh_from_db()
+    return with_totp(user)
