@@ -2,8 +2,10 @@
 
 import phonenumbers
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.fields import PhoneField
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import User
 from .sms import send_sms
@@ -24,7 +26,23 @@ def normalize_phone(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+class MainlandPhoneField(PhoneField):
+    """allauth's phone field, accepting the 11-digit numbers people actually type."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("validators", [])
+        kwargs.setdefault("label", gettext_lazy("Mobile number"))
+        kwargs.setdefault("max_length", 20)
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.update(
+            {"placeholder": "13812345678", "inputmode": "tel", "autocomplete": "tel"}
+        )
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def phone_form_field(self, **kwargs):
+        return MainlandPhoneField(**kwargs)
+
     def clean_phone(self, phone: str) -> str:
         return normalize_phone(phone)
 
