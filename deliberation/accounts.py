@@ -1,26 +1,36 @@
 """django-allauth adapter: phone numbers as login identities, codes sent by SMS."""
 
+import logging
+
 import phonenumbers
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.fields import PhoneField
 from django import forms
+from django.contrib import messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import User
-from .sms import send_sms
+from .sms import SmsError, send_sms
+
+logger = logging.getLogger("yishi.sms")
 
 
 def normalize_phone(raw: str) -> str:
-    """A mainland mobile number in E.164 form (+86…), or ValidationError in plain words."""
+    """A mainland mobile number in E.164 form (+86…), or ValidationError in plain words.
+
+    Only mainland mobiles can receive the sign-in codes our SMS gateway sends.
+    """
     raw = (raw or "").strip().replace(" ", "").replace("-", "")
     try:
         number = phonenumbers.parse(raw, "CN")
     except phonenumbers.NumberParseException:
         raise forms.ValidationError(_("Enter a mobile number, such as 13812345678.")) from None
-    if not phonenumbers.is_valid_number(number) or (
-        phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
-        and number.country_code == 86
+    if (
+        number.country_code != 86
+        or number.extension
+        or not phonenumbers.is_valid_number(number)
+        or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
     ):
         raise forms.ValidationError(_("Enter a mobile number, such as 13812345678."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -46,15 +56,25 @@ class AccountAdapter(DefaultAccountAdapter):
     def clean_phone(self, phone: str) -> str:
         return normalize_phone(phone)
 
+    def _send(self, phone: str, text: str) -> None:
+        try:
+            send_sms(phone, text)
+        except SmsError:
+            logger.exception("The SMS gateway refused a message to %s", phone)
+            messages.error(
+                self.request,
+                _("We could not send a text to this number just now. Try again in a minute."),
+            )
+
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
-        send_sms(
+        self._send(
             phone,
             _("[Yishi] Your code is %(code)s. It expires in a few minutes; do not share it.")
             % {"code": code},
         )
 
     def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
-        send_sms(
+        self._send(
             phone,
             _(
                 "[Yishi] Someone asked to sign in with this number, "
@@ -63,7 +83,7 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
     def send_account_already_exists_sms(self, phone: str) -> None:
-        send_sms(
+        self._send(
             phone,
             _(
                 "[Yishi] Someone tried to sign up with this number, "

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from deliberation import sms
 
@@ -6,8 +7,10 @@ from .factories import CommunityFactory, DwellingFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _clean_sms_outbox():
+def _fresh_outbox_and_rate_limits():
+    """Each test starts with no sent SMS and no rate-limit counters from earlier tests."""
     sms.outbox.clear()
+    cache.clear()
     yield
     sms.outbox.clear()
 

@@ -1,0 +1,130 @@
+"""Sign-up and sign-in by mainland mobile number and SMS code; TOTP for staff."""
+
+import re
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.utils import translation
+
+from deliberation import sms
+from deliberation.models import User
+
+from .factories import UserFactory, staff_of, with_totp
+
+pytestmark = pytest.mark.django_db
+
+
+def last_code() -> str:
+    return re.search(r"\b\d{6}\b", sms.outbox[-1].text).group()
+
+
+def test_sign_up_with_an_eleven_digit_number_sends_a_six_digit_code(client):
+    response = client.post(
+        "/accounts/signup/", {"phone": "138 1234 5678", "display_name": "王阿姨"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/phone/verify/"
+    assert sms.outbox[-1].phone == "+8613812345678"
+    user = User.objects.get()
+    assert user.phone == "+8613812345678"
+    assert user.display_name == "王阿姨"
+    assert not user.phone_verified
+    assert not user.has_usable_password()
+
+
+def test_entering_the_code_verifies_the_phone_and_opens_my_home(client):
+    client.post("/accounts/signup/", {"phone": "13812345678", "display_name": "王阿姨"})
+    response = client.post("/accounts/phone/verify/", {"code": last_code()})
+    assert response.status_code == 302
+    assert response["Location"] == "/me/"
+    assert User.objects.get().phone_verified
+    assert client.get("/me/").status_code == 200
+
+
+def test_a_wrong_code_is_refused(client):
+    client.post("/accounts/signup/", {"phone": "13812345678", "display_name": "王阿姨"})
+    wrong = "000000" if last_code() != "000000" else "111111"
+    response = client.post("/accounts/phone/verify/", {"code": wrong})
+    assert response.status_code == 200
+    assert not User.objects.get().phone_verified
+
+
+@pytest.mark.parametrize(
+    "phone",
+    ["12345", "1381234567", "abcdefghijk", "+1 202 555 0100x", "", "010-12345678"],
+)
+def test_sign_up_with_a_bad_number_is_refused_with_a_message(client, phone):
+    with translation.override("en"):
+        response = client.post(
+            "/accounts/signup/",
+            {"phone": phone, "display_name": "王阿姨"},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    assert not User.objects.exists()
+    assert not sms.outbox
+
+
+def test_sign_up_without_a_display_name_is_refused(client):
+    response = client.post("/accounts/signup/", {"phone": "13812345678", "display_name": " "})
+    assert response.status_code == 200
+    assert not User.objects.exists()
+
+
+def test_sign_in_by_code(client):
+    user = UserFactory(phone="+8613812345678")
+    response = client.post("/accounts/login/", {"login": "13812345678"})
+    assert response["Location"] == "/accounts/login/code/confirm/"
+    response = client.post("/accounts/login/code/confirm/", {"code": last_code()})
+    assert response["Location"] == "/me/"
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_staff_member_must_enter_a_totp_code_after_the_sms_code(client, community):
+    staff_of(community, phone="+8613900000001")
+    client.post("/accounts/login/", {"login": "13900000001"})
+    response = client.post("/accounts/login/code/confirm/", {"code": last_code()})
+    assert response["Location"] == "/accounts/2fa/authenticate/"
+    assert "_auth_user_id" not in client.session
+
+
+def test_staff_member_without_totp_is_sent_to_set_it_up(client, community):
+    user = staff_of(community)
+    Authenticator.objects.filter(user=user).delete()
+    client.force_login(user)
+    for path in ("/me/", "/admin/"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response["Location"] == "/accounts/2fa/totp/activate/"
+
+
+def test_staff_member_with_totp_reaches_the_back_office(client, community):
+    client.force_login(staff_of(community))
+    assert client.get("/admin/").status_code == 200
+
+
+def test_resident_without_a_role_needs_no_totp_and_has_no_back_office(client):
+    client.force_login(UserFactory())
+    assert client.get("/me/").status_code == 200
+    assert client.get("/admin/").status_code == 302  # to the admin's own login
+
+
+def test_totp_is_available_to_every_resident(client):
+    client.force_login(with_totp(UserFactory()))
+    assert client.get("/accounts/2fa/").status_code == 200
+
+
+class RefusingGateway:
+    def send(self, phone, text):
+        from deliberation.sms import SmsError
+
+        raise SmsError("quota exceeded")
+
+
+def test_a_refused_sms_shows_an_error_instead_of_failing(client, settings):
+    settings.YISHI_SMS_BACKEND = "tests.test_accounts.RefusingGateway"
+    UserFactory(phone="+8613812345678")
+    response = client.post("/accounts/login/", {"login": "13812345678"}, follow=True)
+    assert response.status_code == 200
+    assert any(m.level_tag == "error" for m in response.context["messages"])
