@@ -3,8 +3,8 @@ services and templates alike."""
 
 from django.db.models import Q
 
-from .models import Community, Membership, Role, TraceEntry
-from .roles import VERIFYING_KINDS
+from .models import Building, Community, Compound, Dwelling, Membership, Role, TraceEntry
+from .roles import PERMISSIONS_BY_KIND, VERIFYING_KINDS
 
 
 def is_signed_in(user) -> bool:
@@ -63,3 +63,74 @@ def can_manage_roles(user, community: Community) -> bool:
 
 def can_read_trace_entry(user, entry: TraceEntry) -> bool:
     return entry.is_public or (is_signed_in(user) and holds_staff_role(user))
+
+
+def community_ids_with_permission(user, permission: str) -> set[int]:
+    """The communities where one of the person's seats carries a back-office permission.
+
+    Group permissions are global in Django; this ties each one back to the community of
+    the seat that grants it, so a seat in one community gives no rights in another.
+    """
+    if not is_signed_in(user):
+        return set()
+    if user.is_superuser:
+        return staff_community_ids(user)
+    kinds = [kind for kind, perms in PERMISSIONS_BY_KIND.items() if permission in perms]
+    return staff_community_ids(user, kinds) if kinds else set()
+
+
+def back_office_scope(user, model, action: str) -> set[int] | None:
+    """Communities whose `model` objects the person may `action` (view, add, change,
+    delete) in the back office; None means every community (superusers)."""
+    if is_signed_in(user) and user.is_superuser:
+        return None
+    opts = model._meta
+    return community_ids_with_permission(user, f"{opts.app_label}.{action}_{opts.model_name}")
+
+
+def community_id_of(place) -> int | None:
+    """The community a place, membership or role belongs to (None for a new community)."""
+    if isinstance(place, Community):
+        return place.pk
+    if isinstance(place, Compound | Role):
+        return place.community_id
+    if isinstance(place, Building):
+        return place.compound.community_id
+    if isinstance(place, Dwelling):
+        return place.building.compound.community_id
+    if isinstance(place, Membership):
+        return place.dwelling.building.compound.community_id
+    raise TypeError(f"{type(place).__name__} does not belong to a community")
+
+
+def can_save_place(user, place, *, created: bool) -> bool:
+    opts = place._meta
+    permission = f"{opts.app_label}.{'add' if created else 'change'}_{opts.model_name}"
+    if not is_signed_in(user) or not user.has_perm(permission):
+        return False
+    if user.is_superuser:
+        return True
+    return community_id_of(place) in community_ids_with_permission(user, permission)
+
+
+def can_see_verification_queue(user) -> bool:
+    return is_signed_in(user) and (
+        user.is_superuser or Role.objects.filter(user=user, kind__in=VERIFYING_KINDS).exists()
+    )
+
+
+def verifiable_memberships(user) -> Q:
+    """A filter on memberships matching `can_verify_membership`, for listing a queue."""
+    if not is_signed_in(user):
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    scope = Q(pk__in=[])
+    for community_id, compound_id in Role.objects.filter(
+        user=user, kind__in=VERIFYING_KINDS
+    ).values_list("community_id", "compound_id"):
+        if compound_id is None:
+            scope |= Q(dwelling__building__compound__community_id=community_id)
+        else:
+            scope |= Q(dwelling__building__compound_id=compound_id)
+    return scope & ~Q(user=user)

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import Membership, Role, TraceEntry
+from .models import Building, Community, Compound, Dwelling, Membership, Role, TraceEntry
 
 
 def memberships_of(user) -> QuerySet[Membership]:
@@ -28,3 +28,39 @@ def pending_memberships(community_ids) -> QuerySet[Membership]:
         .select_related("user", "dwelling__building__compound__community")
         .order_by("claimed_at")
     )
+
+
+# How each back-office model reaches its community, and what its list rows show.
+COMMUNITY_LOOKUP = {
+    Community: "pk",
+    Compound: "community_id",
+    Building: "compound__community_id",
+    Dwelling: "building__compound__community_id",
+    Membership: "dwelling__building__compound__community_id",
+    Role: "community_id",
+}
+LIST_RELATED = {
+    Community: (),
+    Compound: ("community",),
+    Building: ("compound__community",),
+    Dwelling: ("building__compound__community",),
+    Membership: ("user", "dwelling__building__compound__community", "decided_by"),
+    Role: ("user", "community", "compound"),
+}
+
+
+def in_communities(model, community_ids) -> QuerySet:
+    """`model`'s objects in the given communities (all of them when `community_ids` is None)."""
+    queryset = model.objects.select_related(*LIST_RELATED[model])
+    if community_ids is None:
+        return queryset
+    return queryset.filter(**{f"{COMMUNITY_LOOKUP[model]}__in": community_ids})
+
+
+def membership_with_place() -> QuerySet[Membership]:
+    return Membership.objects.select_related("user", "dwelling__building__compound__community")
+
+
+def trace_values(field: str) -> list[str]:
+    """The distinct values of one trace column, for the back office's filters."""
+    return list(TraceEntry.objects.order_by(field).values_list(field, flat=True).distinct())

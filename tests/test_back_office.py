@@ -1,0 +1,447 @@
+"""The back office for places and people, and the verification queue."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import translation
+
+from deliberation.models import Building, Community, Dwelling, Membership, Role, TraceEntry
+from deliberation.services import people, places
+
+from .factories import (
+    BuildingFactory,
+    CommunityFactory,
+    CompoundFactory,
+    DwellingFactory,
+    MembershipFactory,
+    UserFactory,
+    staff_of,
+    with_totp,
+)
+
+pytestmark = pytest.mark.django_db
+
+QUEUE = "/admin/verification/"
+
+
+@pytest.fixture
+def other_community(db):
+    return CommunityFactory(name="向阳社区")
+
+
+@pytest.fixture
+def committee(community):
+    return staff_of(community, "residents_committee")
+
+
+@pytest.fixture
+def committee_client(client, committee):
+    client.force_login(committee)
+    return client
+
+
+@pytest.fixture
+def claim(dwelling):
+    return MembershipFactory(dwelling=dwelling, user__display_name="王阿姨")
+
+
+def trace_count() -> int:
+    return TraceEntry.objects.count()
+
+
+# ---------------------------------------------------------------- the verification queue
+
+
+def test_queue_lists_only_claims_in_own_community(committee_client, claim, other_community):
+    foreign = MembershipFactory(
+        dwelling__building__compound__community=other_community, user__display_name="李先生"
+    )
+    claim.dwelling.owner_name = "王某某"
+    claim.dwelling.save()
+
+    response = committee_client.get(QUEUE)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'data-verify="{claim.pk}"' in page
+    assert f'action="/admin/verification/{claim.pk}/verify/"' in page
+    assert f'href="/admin/verification/{claim.pk}/reject/"' in page
+    assert "王阿姨" in page and "王某某" in page and claim.user.masked_phone in page
+    assert claim.user.phone not in page
+    assert f'data-verify="{foreign.pk}"' not in page
+
+
+def test_queue_lists_oldest_claim_first(committee_client, community):
+    newer = MembershipFactory(dwelling__building__compound__community=community)
+    older = MembershipFactory(dwelling__building__compound__community=community)
+    Membership.objects.filter(pk=older.pk).update(claimed_at=newer.claimed_at.replace(year=2020))
+
+    page = committee_client.get(QUEUE).content.decode()
+
+    assert page.index(f'data-verify="{older.pk}"') < page.index(f'data-verify="{newer.pk}"')
+
+
+def test_verifying_a_claim_marks_it_verified_and_traces_it(committee_client, committee, claim):
+    response = committee_client.post(f"/admin/verification/{claim.pk}/verify/")
+
+    assert response.status_code == 302
+    assert response["Location"] == QUEUE
+    claim.refresh_from_db()
+    assert claim.status == Membership.Status.VERIFIED
+    assert claim.decided_by == committee
+    entry = TraceEntry.objects.get(action="membership.verified")
+    assert entry.object_id == str(claim.pk)
+    assert entry.actor == committee
+
+
+def test_verify_answers_only_post(committee_client, claim):
+    response = committee_client.get(f"/admin/verification/{claim.pk}/verify/")
+
+    assert response.status_code == 405
+    claim.refresh_from_db()
+    assert claim.status == Membership.Status.PENDING
+
+
+def test_rejecting_a_claim_with_a_reason_records_the_reason(committee_client, claim):
+    form = committee_client.get(f"/admin/verification/{claim.pk}/reject/")
+    assert form.status_code == 200
+    assert 'name="reason"' in form.content.decode()
+
+    response = committee_client.post(
+        f"/admin/verification/{claim.pk}/reject/", {"reason": "房产证上没有此人"}
+    )
+
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.status == Membership.Status.REJECTED
+    assert claim.rejection_reason == "房产证上没有此人"
+    entry = TraceEntry.objects.get(action="membership.rejected")
+    assert entry.after["rejection_reason"] == "房产证上没有此人"
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_rejecting_without_a_reason_is_refused_and_changes_nothing(committee_client, claim, reason):
+    before = trace_count()
+
+    response = committee_client.post(f"/admin/verification/{claim.pk}/reject/", {"reason": reason})
+
+    assert response.status_code == 200
+    assert "reason" in response.context["form"].errors
+    claim.refresh_from_db()
+    assert claim.status == Membership.Status.PENDING
+    assert trace_count() == before
+
+
+def test_deciding_an_already_decided_claim_shows_an_error_and_writes_nothing(
+    committee_client, claim
+):
+    committee_client.post(f"/admin/verification/{claim.pk}/verify/")
+    before = trace_count()
+
+    with translation.override("en"):
+        response = committee_client.post(
+            f"/admin/verification/{claim.pk}/reject/", {"reason": "弄错了"}, follow=True
+        )
+
+    assert "This claim was already decided" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.status == Membership.Status.VERIFIED
+    assert claim.rejection_reason == ""
+    assert trace_count() == before
+
+
+def test_staff_of_another_community_may_neither_verify_nor_reject(client, claim, other_community):
+    client.force_login(staff_of(other_community, "residents_committee"))
+    before = trace_count()
+
+    verify = client.post(f"/admin/verification/{claim.pk}/verify/")
+    reject_form = client.get(f"/admin/verification/{claim.pk}/reject/")
+    reject = client.post(f"/admin/verification/{claim.pk}/reject/", {"reason": "不认识"})
+
+    assert (verify.status_code, reject_form.status_code, reject.status_code) == (403, 403, 403)
+    claim.refresh_from_db()
+    assert claim.status == Membership.Status.PENDING
+    assert trace_count() == before
+
+
+def test_staff_without_a_verifying_seat_cannot_open_the_queue(client, community):
+    client.force_login(staff_of(community, "property_company"))
+
+    assert client.get(QUEUE).status_code == 403
+
+
+def test_a_resident_without_a_role_is_refused_the_back_office(client, resident, claim):
+    client.force_login(resident)
+
+    dashboard = client.get("/admin/")
+    queue = client.get(QUEUE)
+    verify = client.post(f"/admin/verification/{claim.pk}/verify/")
+
+    for response in (dashboard, queue, verify):
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
+    claim.refresh_from_db()
+    assert claim.status == Membership.Status.PENDING
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_queue_query_count_does_not_grow_with_rows(
+    committee_client, community, django_assert_max_num_queries, rows
+):
+    building = BuildingFactory(compound__community=community)
+    for _ in range(rows):
+        MembershipFactory(dwelling=DwellingFactory(building=building))
+
+    with django_assert_max_num_queries(18):
+        response = committee_client.get(QUEUE)
+
+    assert response.content.decode().count("data-verify=") == rows
+
+
+def test_menu_shows_how_many_claims_wait(committee_client, claim):
+    with translation.override("en"):
+        page = committee_client.get("/admin/").content.decode()
+
+    assert "Verification queue (1)" in page
+
+
+# ---------------------------------------------------------------- places, scoped per community
+
+
+def test_dwelling_list_shows_only_own_community(committee_client, dwelling, other_community):
+    foreign = DwellingFactory(building__compound__community=other_community, number="999")
+
+    response = committee_client.get("/admin/dwellings/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"/admin/dwellings/edit/{dwelling.pk}/" in page
+    assert f"/admin/dwellings/edit/{foreign.pk}/" not in page
+
+
+def test_editing_another_communitys_dwelling_is_not_found(committee_client, other_community):
+    foreign = DwellingFactory(building__compound__community=other_community)
+
+    assert committee_client.get(f"/admin/dwellings/edit/{foreign.pk}/").status_code == 404
+    response = committee_client.post(
+        f"/admin/dwellings/edit/{foreign.pk}/", dwelling_form(foreign, registered_area="1.00")
+    )
+    assert response.status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.registered_area == Decimal("89.50")
+
+
+def test_seat_in_one_community_gives_no_edit_rights_in_another(client, dwelling, other_community):
+    user = staff_of(other_community, "residents_committee")
+    people.grant_role(None, user, "property_company", dwelling.building.compound.community)
+    client.force_login(user)
+
+    listing = client.get("/admin/dwellings/").content.decode()
+    assert str(dwelling) in listing
+    assert f"/admin/dwellings/edit/{dwelling.pk}/" not in listing
+    assert client.get(f"/admin/dwellings/edit/{dwelling.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_dwelling_list_query_count_does_not_grow_with_rows(
+    committee_client, community, django_assert_max_num_queries, rows
+):
+    building = BuildingFactory(compound__community=community)
+    DwellingFactory.create_batch(rows, building=building)
+
+    with django_assert_max_num_queries(21):
+        response = committee_client.get("/admin/dwellings/")
+
+    assert len(response.context["object_list"]) == rows
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_membership_and_role_lists_query_count_does_not_grow_with_rows(
+    client, community, django_assert_max_num_queries, rows
+):
+    superuser = with_totp(UserFactory(is_superuser=True, is_staff=True))
+    client.force_login(superuser)
+    building = BuildingFactory(compound__community=community)
+    for _ in range(rows):
+        MembershipFactory(dwelling=DwellingFactory(building=building))
+        staff_of(community, "supervisory_committee")
+
+    for url in ("/admin/memberships/", "/admin/roles/", "/admin/trace/"):
+        with django_assert_max_num_queries(13):
+            response = client.get(url)
+        assert response.status_code == 200
+        assert len(response.context["object_list"]) >= rows
+
+
+def dwelling_form(dwelling: Dwelling, **changes) -> dict:
+    data = {
+        "building": dwelling.building_id,
+        "entrance": dwelling.entrance,
+        "floor": dwelling.floor or "",
+        "number": dwelling.number,
+        "registered_area": str(dwelling.registered_area),
+        "area_source": dwelling.area_source,
+        "owner_name": dwelling.owner_name,
+        "owner_phone": dwelling.owner_phone,
+        "delivered": "on",
+    }
+    data.update(changes)
+    return data
+
+
+def test_editing_a_dwellings_area_traces_before_and_after(committee_client, committee, dwelling):
+    response = committee_client.post(
+        f"/admin/dwellings/edit/{dwelling.pk}/", dwelling_form(dwelling, registered_area="92.30")
+    )
+
+    assert response.status_code == 302
+    dwelling.refresh_from_db()
+    assert dwelling.registered_area == Decimal("92.30")
+    entry = TraceEntry.objects.get(action="dwelling.changed")
+    assert entry.before == {"registered_area": "89.50"}
+    assert entry.after == {"registered_area": "92.30"}
+    assert entry.actor == committee
+
+
+@pytest.mark.parametrize("area", ["abc", "-5", "0", "1234567890.123"])
+def test_a_malformed_area_is_refused_and_nothing_changes(committee_client, dwelling, area):
+    before = trace_count()
+
+    response = committee_client.post(
+        f"/admin/dwellings/edit/{dwelling.pk}/", dwelling_form(dwelling, registered_area=area)
+    )
+
+    assert response.status_code == 200
+    assert "error" in response.content.decode()
+    dwelling.refresh_from_db()
+    assert dwelling.registered_area == Decimal("89.50")
+    assert trace_count() == before
+
+
+def test_a_building_cannot_be_moved_into_another_communitys_compound(
+    committee_client, community, other_community
+):
+    building = BuildingFactory(compound__community=community)
+    foreign_compound = CompoundFactory(community=other_community)
+    before = trace_count()
+
+    response = committee_client.post(
+        f"/admin/buildings/edit/{building.pk}/",
+        {"compound": foreign_compound.pk, "name": building.name},
+    )
+
+    assert response.status_code == 200
+    assert building.compound.name in response.content.decode()
+    assert foreign_compound.name not in response.content.decode()
+    assert Building.objects.get(pk=building.pk).compound_id == building.compound_id
+    assert trace_count() == before
+
+
+def test_creating_a_community_gives_it_its_five_groups(client):
+    superuser = with_totp(UserFactory(is_superuser=True, is_staff=True))
+    client.force_login(superuser)
+
+    response = client.post("/admin/communities/new/", {"name": "新建社区", "district": "东城区"})
+
+    assert response.status_code == 302
+    community = Community.objects.get(name="新建社区")
+    assert Group.objects.filter(name__startswith="新建社区·").count() == 5
+    assert TraceEntry.objects.get(action="community.created").object_id == str(community.pk)
+
+
+def test_staff_cannot_create_communities(committee_client):
+    response = committee_client.post("/admin/communities/new/", {"name": "新建社区"})
+
+    assert not Community.objects.filter(name="新建社区").exists()
+    assert response.status_code in (302, 403)
+
+
+def test_places_offer_no_delete(committee_client, dwelling):
+    building = dwelling.building
+    for url in (
+        f"/admin/dwellings/delete/{dwelling.pk}/",
+        f"/admin/buildings/delete/{building.pk}/",
+        f"/admin/compounds/delete/{building.compound_id}/",
+        f"/admin/communities/delete/{building.compound.community_id}/",
+    ):
+        assert committee_client.post(url).status_code == 404
+    assert Dwelling.objects.filter(pk=dwelling.pk).exists()
+
+
+# ---------------------------------------------------------------- roles and the trace
+
+
+def test_granting_and_revoking_a_role_through_the_back_office(committee_client, community):
+    person = UserFactory()
+
+    response = committee_client.post(
+        "/admin/roles/new/",
+        {
+            "phone": person.phone.removeprefix("+86"),
+            "kind": "owners_committee",
+            "community": community.pk,
+            "title": "委员",
+        },
+    )
+
+    assert response.status_code == 302
+    role = Role.objects.get(user=person, kind="owners_committee")
+    assert role.group in person.groups.all()
+    assert TraceEntry.objects.filter(action="role.granted", object_id=str(role.pk)).exists()
+
+    response = committee_client.post(f"/admin/roles/delete/{role.pk}/")
+
+    assert response.status_code == 302
+    assert not Role.objects.filter(pk=role.pk).exists()
+    assert TraceEntry.objects.filter(action="role.revoked", object_id=str(role.pk)).exists()
+
+
+def test_granting_a_role_to_an_unknown_number_is_refused(committee_client, community):
+    roles, before = Role.objects.count(), trace_count()
+
+    with translation.override("en"):
+        response = committee_client.post(
+            "/admin/roles/new/",
+            {"phone": "13900000000", "kind": "owners_committee", "community": community.pk},
+        )
+
+    assert response.status_code == 200
+    assert "No account has this mobile number" in response.content.decode()
+    assert (Role.objects.count(), trace_count()) == (roles, before)
+
+
+def test_granting_a_role_in_another_community_is_refused(committee_client, other_community):
+    person = UserFactory()
+
+    response = committee_client.post(
+        "/admin/roles/new/",
+        {"phone": person.phone, "kind": "owners_committee", "community": other_community.pk},
+    )
+
+    assert response.status_code == 200
+    assert not Role.objects.filter(user=person).exists()
+
+
+def test_the_trace_listing_is_read_only(client, committee_client, claim):
+    committee_client.post(f"/admin/verification/{claim.pk}/verify/")
+    entry = TraceEntry.objects.latest("seq")
+
+    response = committee_client.get("/admin/trace/", {"action": "membership.verified"})
+
+    assert response.status_code == 200
+    assert [e.action for e in response.context["object_list"]] == ["membership.verified"]
+    page = response.content.decode()
+    assert "/admin/trace/new/" not in page and "/admin/trace/edit/" not in page
+    for url in ("/admin/trace/new/", f"/admin/trace/edit/{entry.pk}/"):
+        assert committee_client.get(url).status_code == 404
+    assert committee_client.post(f"/admin/trace/delete/{entry.pk}/").status_code == 404
+    assert TraceEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_save_place_writes_nothing_when_nothing_changed(committee, dwelling):
+    before = trace_count()
+
+    places.save_place(committee, Dwelling.objects.get(pk=dwelling.pk), created=False)
+
+    assert trace_count() == before
