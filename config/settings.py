@@ -205,6 +205,10 @@ WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.
 WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Staff sign in like everyone else: phone, SMS code, then TOTP. No passwords.
+WAGTAILADMIN_LOGIN_URL = "/back-office/sign-in/"
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "xlsx", "jpg", "jpeg", "png"]
 
 # The import of dwellings shows a progress bar above this many rows.

@@ -2,38 +2,17 @@
 
 import logging
 
-import phonenumbers
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.fields import PhoneField
-from django import forms
 from django.contrib import messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import User
+from .phones import normalize_phone
 from .sms import SmsError, send_sms
 
 logger = logging.getLogger("yishi.sms")
-
-
-def normalize_phone(raw: str) -> str:
-    """A mainland mobile number in E.164 form (+86…), or ValidationError in plain words.
-
-    Only mainland mobiles can receive the sign-in codes our SMS gateway sends.
-    """
-    raw = (raw or "").strip().replace(" ", "").replace("-", "")
-    try:
-        number = phonenumbers.parse(raw, "CN")
-    except phonenumbers.NumberParseException:
-        raise forms.ValidationError(_("Enter a mobile number, such as 13812345678.")) from None
-    if (
-        number.country_code != 86
-        or number.extension
-        or not phonenumbers.is_valid_number(number)
-        or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
-    ):
-        raise forms.ValidationError(_("Enter a mobile number, such as 13812345678."))
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 class MainlandPhoneField(PhoneField):

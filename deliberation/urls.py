@@ -8,4 +8,5 @@ urlpatterns = [
     path("me/", views.my_home, name="my_home"),
     path("me/claim/", views.claim_dwelling, name="claim_dwelling"),
     path("trace/", views.trace_list, name="trace"),
+    path("back-office/sign-in/", views.back_office_sign_in, name="back_office_sign_in"),
 ]

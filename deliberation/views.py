@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -40,6 +41,13 @@ def claim_dwelling(request):
             )
             return redirect("deliberation:my_home")
     return render(request, "deliberation/claim_dwelling.html", {"form": form})
+
+
+def back_office_sign_in(request):
+    """Where Wagtail sends people it refuses: strangers sign in; residents learn why."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.GET.get("next", "/admin/"))
+    return render(request, "deliberation/back_office_refused.html", status=403)
 
 
 def trace_list(request):

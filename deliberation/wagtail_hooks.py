@@ -20,6 +20,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from . import admin_views, policies, queries
 from .models import Building, Community, Compound, Dwelling, Membership, Role, TraceEntry, User
+from .phones import normalize_phone
 from .services import people, places
 
 # ---------------------------------------------------------------------------- views
@@ -107,9 +108,7 @@ class RoleForm(forms.ModelForm):
         fields = ["phone", "kind", "community", "compound", "title"]
 
     def clean_phone(self) -> User:
-        number = self.cleaned_data["phone"].replace(" ", "").replace("-", "")
-        if len(number) == 11 and number.isdigit():
-            number = f"+86{number}"
+        number = normalize_phone(self.cleaned_data["phone"])
         user = User.objects.filter(phone=number, is_active=True).first()
         if user is None:
             raise ValidationError(

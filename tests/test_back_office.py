@@ -180,7 +180,8 @@ def test_a_resident_without_a_role_is_refused_the_back_office(client, resident, 
 
     for response in (dashboard, queue, verify):
         assert response.status_code == 302
-        assert response["Location"].startswith("/admin/login/")
+        assert response["Location"].startswith("/back-office/sign-in/")
+        assert client.get(response["Location"]).status_code == 403
     claim.refresh_from_db()
     assert claim.status == Membership.Status.PENDING
 

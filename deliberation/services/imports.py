@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-import phonenumbers
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .. import trace
 from ..models import Building, Community, Compound, Dwelling
 from ..models.places import AreaSource
+from ..phones import normalize_phone
 from .people import ensure_community_groups
 
 COLUMNS = (
@@ -503,24 +504,13 @@ def _boolean(row: dict[str, str], name: str, default: bool, errors: list[str]) -
 
 def _phone(text: str, errors: list[str]) -> str:
     """A mainland mobile number in E.164 form (+86…), as accounts are keyed by it."""
-    raw = text.strip().replace(" ", "").replace("-", "")
-    if not raw:
+    if not text.strip():
         return ""
     try:
-        number = phonenumbers.parse(raw, "CN")
-    except phonenumbers.NumberParseException:
-        number = None
-    if (
-        number is None
-        or not phonenumbers.is_valid_number(number)
-        or (
-            number.country_code == 86
-            and phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
-        )
-    ):
+        return normalize_phone(text)
+    except ValidationError:
         errors.append(
             _("The owner's phone “%(value)s” is not a mobile number, such as 13812345678.")
             % {"value": text.strip()}
         )
         return ""
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -10,8 +10,8 @@ from allauth.mfa.utils import decrypt
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from deliberation.accounts import normalize_phone
 from deliberation.models import User
+from deliberation.phones import normalize_phone
 
 
 class Command(BaseCommand):
