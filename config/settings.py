@@ -173,6 +173,11 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "request_login_code": "20/m/ip,3/m/key",
 }
+ACCOUNT_FORMS = {
+    "confirm_login_code": "deliberation.account_forms.ConfirmLoginCodeForm",
+    "verify_phone": "deliberation.account_forms.VerifyPhoneForm",
+}
+MFA_FORMS = {"activate_totp": "deliberation.account_forms.ActivateTOTPForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Yishi 议事"
 

@@ -61,7 +61,7 @@ def test_sign_up_with_a_bad_number_is_refused_with_a_message(client, phone):
             HTTP_ACCEPT_LANGUAGE="en",
         )
     assert response.status_code == 200
-    assert "errorlist" in response.content.decode()
+    assert "id_phone_error" in response.content.decode()
     assert not User.objects.exists()
     assert not sms.outbox
 
