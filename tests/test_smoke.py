@@ -21,3 +21,28 @@ def test_back_office_sends_strangers_to_sign_in(client):
     follow = client.get(response["Location"])
     assert follow.status_code == 302
     assert follow["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_public_record_query_count_does_not_grow_with_entries(
+    client, rows, django_assert_max_num_queries
+):
+    from deliberation.models import Community
+    from deliberation.services import places
+
+    from .factories import UserFactory
+
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    for i in range(rows):
+        places.save_place(admin, Community(name=f"社区{i}"), created=True)
+    with django_assert_max_num_queries(4):
+        response = client.get("/trace/")
+    assert response.content.decode().count('class="card"') == rows
+
+
+def test_public_record_hides_private_entries(client, resident, dwelling):
+    from deliberation.services import people
+
+    people.claim_dwelling(resident, dwelling, "owner")
+    page = client.get("/trace/").content.decode()
+    assert "membership" not in page and "dwelling claimed" not in page

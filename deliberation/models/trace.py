@@ -5,6 +5,26 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+# What each action is called on the public record. Services name their actions
+# "<object>.<verb>"; an action missing here is shown by its code.
+ACTION_LABELS = {
+    "community.created": _("community created"),
+    "community.changed": _("community changed"),
+    "compound.created": _("compound created"),
+    "compound.changed": _("compound changed"),
+    "building.created": _("building created"),
+    "building.changed": _("building changed"),
+    "dwelling.created": _("dwelling created"),
+    "dwelling.changed": _("dwelling changed"),
+    "dwellings.imported": _("property register imported"),
+    "membership.claimed": _("dwelling claimed"),
+    "membership.verified": _("claim verified"),
+    "membership.rejected": _("claim rejected"),
+    "role.granted": _("role granted"),
+    "role.revoked": _("role revoked"),
+}
+
+
 class TraceHead(models.Model):
     """The single row that appends lock on, holding the chain's last number and hash."""
 
@@ -48,3 +68,7 @@ class TraceEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_label}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))

@@ -51,5 +51,7 @@ def save_place(actor: User, instance: Place, *, created: bool) -> Place:
             obj=instance,
             before={name: before[name] for name in changed if name in before},
             after={name: after[name] for name in changed},
+            # Dwellings carry the owner of record's name and phone: staff only.
+            public=not isinstance(instance, Dwelling),
         )
     return instance
