@@ -3,6 +3,7 @@
 import ast
 import fcntl
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,8 @@ def read_catalog(path: Path) -> list[dict]:
     for raw in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         line = raw.strip()
         if not line:
-            if entry is not None and "msgid" in entry:
+            if entry is not None and "msgid" in entry["strings"]:
+                entry["msgid"] = entry["strings"]["msgid"]
                 entries.append(entry)
             entry, key = None, None
             continue
@@ -37,15 +39,13 @@ def read_catalog(path: Path) -> list[dict]:
         else:
             key, _, text = line.partition(" ")
             entry["strings"][key] = ast.literal_eval(text)
-            if key == "msgid":
-                entry["msgid"] = entry["strings"]["msgid"]
     return entries
 
 
 @pytest.fixture(scope="module")
 def compiled_catalog():
     """Compile the catalog if the .mo is missing or older than the .po (./dev test compiles it)."""
-    lock_path = COMPILED.parent / ".compile.lock"
+    lock_path = Path(tempfile.gettempdir()) / "yishi-compilemessages.lock"
     with lock_path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # pytest-xdist workers may get here together
         try:
@@ -55,7 +55,6 @@ def compiled_catalog():
                 trans_real._default = None
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-    lock_path.unlink(missing_ok=True)
 
 
 def test_catalog_is_complete_and_not_fuzzy():
