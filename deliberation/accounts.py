@@ -20,7 +20,7 @@ class MainlandPhoneField(PhoneField):
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("validators", [])
-        kwargs.setdefault("label", gettext_lazy("Mobile number"))
+        kwargs["label"] = gettext_lazy("Mobile number")
         kwargs.setdefault("max_length", 20)
         super().__init__(*args, **kwargs)
         self.widget.attrs.update(

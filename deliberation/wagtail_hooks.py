@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
@@ -339,8 +340,10 @@ class DwellingViewSet(BackOfficeViewSet):
         "registered_area",
         "area_source",
         "owner_name",
-        "developer_held",
-        "delivered",
+        BooleanColumn(
+            "developer_held", label=gettext_lazy("held by the developer"), sort_key="developer_held"
+        ),
+        BooleanColumn("delivered", label=gettext_lazy("delivered"), sort_key="delivered"),
     ]
     search_fields = ["number", "owner_name", "building__name", "building__compound__name"]
     filterset_class = DwellingFilterSet

@@ -25,6 +25,13 @@ pytestmark = pytest.mark.django_db
 QUEUE = "/admin/verification/"
 
 
+@pytest.fixture(autouse=True)
+def _english_back_office(settings):
+    """Wagtail answers in the staff member's language (the site default); these tests
+    read the English wording."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def other_community(db):
     return CommunityFactory(name="向阳社区")

@@ -117,10 +117,10 @@ class Dwelling(models.Model):
         ]
 
     def __str__(self) -> str:
-        entrance = (
-            _("entrance %(entrance)s ") % {"entrance": self.entrance} if self.entrance else ""
-        )
-        return f"{self.building} {entrance}{self.number}"
+        if not self.entrance:
+            return f"{self.building} {self.number}"
+        entrance = _("entrance %(entrance)s") % {"entrance": self.entrance}
+        return f"{self.building} {entrance} {self.number}"
 
     @property
     def counts_with_developer(self) -> bool:

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
 # What each action is called on the public record. Services name their actions
 # "<object>.<verb>"; an action missing here is shown by its code.
 ACTION_LABELS = {
