@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Building, Dwelling, Membership
+from .sanitize import clean_plain
 
 
 class SignupExtraForm(forms.Form):
@@ -13,8 +14,14 @@ class SignupExtraForm(forms.Form):
         help_text=_("How neighbours see you, e.g. 王阿姨 or 3号楼小李."),
     )
 
+    def clean_display_name(self) -> str:
+        name = clean_plain(self.cleaned_data["display_name"]).replace("\n", " ")
+        if not name:
+            raise forms.ValidationError(_("Enter the name neighbours will see."))
+        return name
+
     def signup(self, request, user) -> None:
-        user.display_name = self.cleaned_data["display_name"].strip()
+        user.display_name = self.cleaned_data["display_name"]
         user.save(update_fields=["display_name"])
 
 

@@ -128,3 +128,19 @@ def test_a_refused_sms_shows_an_error_instead_of_failing(client, settings):
     response = client.post("/accounts/login/", {"login": "13812345678"}, follow=True)
     assert response.status_code == 200
     assert any(m.level_tag == "error" for m in response.context["messages"])
+
+
+def test_display_name_is_stripped_of_markup(client):
+    client.post(
+        "/accounts/signup/",
+        {"phone": "13812345678", "display_name": "<b>王阿姨</b><script>alert(1)</script>"},
+    )
+    assert User.objects.get().display_name == "王阿姨"
+
+
+def test_display_name_of_only_markup_is_refused(client):
+    response = client.post(
+        "/accounts/signup/", {"phone": "13812345678", "display_name": "<script>x</script>"}
+    )
+    assert response.status_code == 200
+    assert not User.objects.exists()

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from .. import broadcast, policies, trace
 from ..models import Community, Compound, Dwelling, Membership, Role, User
 from ..roles import group_for, sync_group_permissions
+from ..sanitize import clean_plain
 
 MEMBERSHIP_FIELDS = ["status", "kind", "rejection_reason"]
 
@@ -80,7 +81,7 @@ def verify_membership(staff: User, membership: Membership) -> Membership:
 
 
 def reject_membership(staff: User, membership: Membership, reason: str) -> Membership:
-    reason = (reason or "").strip()
+    reason = clean_plain(reason or "")
     if not reason:
         raise ValidationError(_("Give the resident a reason for the rejection."))
     if len(reason) > 200:
