@@ -178,6 +178,10 @@ ACCOUNT_FORMS = {
     "verify_phone": "deliberation.account_forms.VerifyPhoneForm",
 }
 MFA_FORMS = {"activate_totp": "deliberation.account_forms.ActivateTOTPForm"}
+MFA_ADAPTER = "deliberation.mfa.MfaAdapter"
+# Encrypts TOTP secrets at rest; defaults to a key derived from SECRET_KEY. Set it to keep
+# two-factor working across a SECRET_KEY rotation.
+YISHI_MFA_KEY = os.environ.get("YISHI_MFA_KEY", "")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Yishi 议事"
 

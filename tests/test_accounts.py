@@ -144,3 +144,13 @@ def test_display_name_of_only_markup_is_refused(client):
     )
     assert response.status_code == 200
     assert not User.objects.exists()
+
+
+def test_totp_secrets_are_encrypted_at_rest():
+    from allauth.mfa.utils import decrypt
+
+    user = with_totp(UserFactory())
+    stored = Authenticator.objects.get(user=user).data["secret"]
+    assert stored.startswith("fernet:")
+    secret = decrypt(stored)
+    assert secret not in stored and len(secret) == 32
