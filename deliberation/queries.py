@@ -1,6 +1,6 @@
 """The read side: querysets that fetch what a page shows in a fixed number of queries."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from .models import Building, Community, Compound, Dwelling, Membership, Role, TraceEntry
 
@@ -64,3 +64,22 @@ def membership_with_place() -> QuerySet[Membership]:
 def trace_values(field: str) -> list[str]:
     """The distinct values of one trace column, for the back office's filters."""
     return list(TraceEntry.objects.order_by(field).values_list(field, flat=True).distinct())
+
+
+def community_overview(community_ids) -> QuerySet[Community]:
+    """Each community with its number of dwellings, verified and pending memberships."""
+    verified = Q(compounds__buildings__dwellings__memberships__status=Membership.Status.VERIFIED)
+    pending = Q(compounds__buildings__dwellings__memberships__status=Membership.Status.PENDING)
+    return (
+        Community.objects.filter(pk__in=community_ids)
+        .annotate(
+            dwelling_count=Count("compounds__buildings__dwellings", distinct=True),
+            verified_count=Count(
+                "compounds__buildings__dwellings__memberships", filter=verified, distinct=True
+            ),
+            pending_count=Count(
+                "compounds__buildings__dwellings__memberships", filter=pending, distinct=True
+            ),
+        )
+        .order_by("name")
+    )

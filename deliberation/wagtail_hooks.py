@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
@@ -463,3 +464,32 @@ def register_verification_urls():
             name="deliberation_reject_membership",
         ),
     ]
+
+
+# ------------------------------------------------------------------------ dashboard
+
+
+class CommunityOverviewPanel(Component):
+    """What a committee secretary checks first: claims waiting and who has joined."""
+
+    name = "community_overview"
+    order = 50
+    template_name = "deliberation/admin/community_overview_panel.html"
+
+    def get_context_data(self, parent_context):
+        context = super().get_context_data(parent_context)
+        user = parent_context["request"].user
+        context["communities"] = queries.community_overview(policies.staff_community_ids(user))
+        context["can_verify"] = policies.can_see_verification_queue(user)
+        return context
+
+
+@hooks.register("construct_homepage_panels")
+def add_community_overview(request, panels):
+    panels.insert(0, CommunityOverviewPanel())
+
+
+@hooks.register("construct_main_menu")
+def hide_wagtail_help(request, menu_items):
+    """Wagtail's own help and release notes are not for committee members."""
+    menu_items[:] = [item for item in menu_items if item.name != "help"]

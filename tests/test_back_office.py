@@ -453,3 +453,24 @@ def test_save_place_writes_nothing_when_nothing_changed(committee, dwelling):
     places.save_place(committee, Dwelling.objects.get(pk=dwelling.pk), created=False)
 
     assert trace_count() == before
+
+
+def test_dashboard_shows_own_community_figures_only(committee_client, claim, other_community):
+    DwellingFactory(building__compound__community=other_community)
+    page = committee_client.get("/admin/").content.decode()
+    assert "community_overview" in page or "overview__community" in page
+    assert claim.dwelling.building.compound.community.name in page
+    assert other_community.name not in page
+    assert "Open the verification queue" in page
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_dashboard_query_count_does_not_grow_with_dwellings(
+    committee_client, community, rows, django_assert_max_num_queries
+):
+    building = BuildingFactory(compound__community=community)
+    for _ in range(rows):
+        MembershipFactory(dwelling=DwellingFactory(building=building))
+    with django_assert_max_num_queries(40):
+        response = committee_client.get("/admin/")
+    assert response.status_code == 200
