@@ -107,7 +107,8 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=0 if DEBUG else 60,
+        # Persistent connections do not suit ASGI; use a pooler such as pgbouncer.
+        conn_max_age=0,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -166,12 +167,16 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # Six digits, as Chinese SMS codes are; three attempts per code.
 ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_LOGOUT_ON_GET = False
+# Every code costs the community an SMS and can be used to pester a number: at most one
+# a minute, five an hour and ten a day per number. Per address the limits stay loose
+# enough for a sign-up session in the community centre, where everyone shares one IP.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
-    "signup": "20/m/ip",
+    "signup": "30/10m/ip",
     "confirm_email": "1/3m/key",
-    "request_login_code": "20/m/ip,3/m/key",
+    "request_login_code": "20/m/ip,1/m/key,5/h/key,10/d/key",
+    "change_phone": "1/m/key,5/h/key",
 }
 ACCOUNT_FORMS = {
     "confirm_login_code": "deliberation.account_forms.ConfirmLoginCodeForm",

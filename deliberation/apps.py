@@ -1,8 +1,21 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _sync_role_groups(sender, **kwargs) -> None:
+    from .roles import sync_all_role_groups
+
+    sync_all_role_groups()
 
 
 class DeliberationConfig(AppConfig):
     name = "deliberation"
     verbose_name = _("Deliberation")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the deployment checks)
+
+        # A change to roles.PERMISSIONS_BY_KIND reaches existing groups at the next migrate.
+        post_migrate.connect(_sync_role_groups, sender=self)

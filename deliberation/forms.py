@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Building, Dwelling, Membership
-from .sanitize import clean_plain
+from .services import people
 
 
 class SignupExtraForm(forms.Form):
@@ -15,14 +15,10 @@ class SignupExtraForm(forms.Form):
     )
 
     def clean_display_name(self) -> str:
-        name = clean_plain(self.cleaned_data["display_name"]).replace("\n", " ")
-        if not name:
-            raise forms.ValidationError(_("Enter the name neighbours will see."))
-        return name
+        return people.clean_display_name(self.cleaned_data["display_name"])
 
     def signup(self, request, user) -> None:
-        user.display_name = self.cleaned_data["display_name"]
-        user.save(update_fields=["display_name"])
+        people.set_display_name(user, self.cleaned_data["display_name"])
 
 
 class BuildingChoiceField(forms.ModelChoiceField):

@@ -3,7 +3,13 @@ services and templates alike."""
 
 from django.db.models import Q
 
-from .models import Building, Community, Compound, Dwelling, Membership, Role, TraceEntry
+from .models import (
+    Community,
+    Membership,
+    Role,
+    TraceEntry,
+    community_id_of,
+)
 from .roles import PERMISSIONS_BY_KIND, VERIFYING_KINDS
 
 
@@ -24,23 +30,16 @@ def staff_community_ids(user, kinds=None) -> set[int]:
 
 
 def holds_staff_role(user) -> bool:
-    """Staff roles require two-factor authentication."""
-    if not is_signed_in(user):
-        return False
-    return user.is_superuser or user.is_staff or Role.objects.filter(user=user).exists()
-
-
-def can_claim_dwelling(user) -> bool:
-    return is_signed_in(user)
+    """Staff roles require two-factor authentication. `is_staff` is kept in step with
+    the roles a person holds by the role services."""
+    return is_signed_in(user) and (user.is_staff or user.is_superuser)
 
 
 def can_verify_membership(user, membership: Membership) -> bool:
-    if not is_signed_in(user):
-        return False
+    if not is_signed_in(user) or membership.user_id == user.pk:
+        return False  # nobody verifies their own claim, superusers included
     if user.is_superuser:
         return True
-    if membership.user_id == user.pk:
-        return False  # nobody verifies their own claim
     building = membership.dwelling.building
     return Role.objects.filter(
         Q(compound__isnull=True) | Q(compound_id=building.compound_id),
@@ -86,21 +85,6 @@ def back_office_scope(user, model, action: str) -> set[int] | None:
         return None
     opts = model._meta
     return community_ids_with_permission(user, f"{opts.app_label}.{action}_{opts.model_name}")
-
-
-def community_id_of(place) -> int | None:
-    """The community a place, membership or role belongs to (None for a new community)."""
-    if isinstance(place, Community):
-        return place.pk
-    if isinstance(place, Compound | Role):
-        return place.community_id
-    if isinstance(place, Building):
-        return place.compound.community_id
-    if isinstance(place, Dwelling):
-        return place.building.compound.community_id
-    if isinstance(place, Membership):
-        return place.dwelling.building.compound.community_id
-    raise TypeError(f"{type(place).__name__} does not belong to a community")
 
 
 def can_save_place(user, place, *, created: bool) -> bool:

@@ -3,17 +3,17 @@ permissions. What each kind may do in the back office is declared here as data."
 
 from django.contrib.auth.models import Group, Permission
 
-from .models import Community, Role
+from .models import Community, Role, RoleGroup
 
 VIEW_PLACES = [
     "deliberation.view_community",
     "deliberation.view_compound",
     "deliberation.view_building",
     "deliberation.view_dwelling",
-    "deliberation.view_membership",
     "deliberation.view_role",
-    "deliberation.view_traceentry",
 ]
+# Who claimed which dwelling, and the private trace: committees that answer for them.
+VIEW_PEOPLE = ["deliberation.view_membership", "deliberation.view_traceentry"]
 EDIT_PLACES = [
     "deliberation.change_community",
     "deliberation.add_compound",
@@ -28,11 +28,16 @@ MANAGE_ROLES = ["deliberation.add_role", "deliberation.delete_role"]
 ADMIN = ["wagtailadmin.access_admin"]
 
 PERMISSIONS_BY_KIND: dict[str, list[str]] = {
-    Role.Kind.RESIDENTS_COMMITTEE: ADMIN + VIEW_PLACES + EDIT_PLACES + VERIFY + MANAGE_ROLES,
-    Role.Kind.OWNERS_COMMITTEE: ADMIN + VIEW_PLACES + VERIFY,
+    Role.Kind.RESIDENTS_COMMITTEE: ADMIN
+    + VIEW_PLACES
+    + VIEW_PEOPLE
+    + EDIT_PLACES
+    + VERIFY
+    + MANAGE_ROLES,
+    Role.Kind.OWNERS_COMMITTEE: ADMIN + VIEW_PLACES + VIEW_PEOPLE + VERIFY,
     Role.Kind.PROPERTY_COMPANY: ADMIN + VIEW_PLACES,
     Role.Kind.PARTY_ORGANISATION: ADMIN + VIEW_PLACES,
-    Role.Kind.SUPERVISORY_COMMITTEE: ADMIN + VIEW_PLACES,
+    Role.Kind.SUPERVISORY_COMMITTEE: ADMIN + VIEW_PLACES + VIEW_PEOPLE,
 }
 
 # Role kinds whose holders verify residents' claims to dwellings.
@@ -56,13 +61,22 @@ def group_name(community: Community, kind: str) -> str:
 
 def group_for(community: Community, kind: str) -> Group:
     """The group of one role kind in one community, created with its permissions."""
-    existing = Role.objects.filter(community=community, kind=kind).select_related("group").first()
-    if existing:
-        return existing.group
-    group, created = Group.objects.get_or_create(name=group_name(community, kind))
-    if created:
-        sync_group_permissions(group, kind)
+    link = RoleGroup.objects.select_related("group").filter(community=community, kind=kind).first()
+    if link:
+        return link.group
+    name = group_name(community, kind)
+    if Group.objects.filter(name=name).exists():  # a renamed community left this name behind
+        name = f"{name} #{community.pk}"
+    group = Group.objects.create(name=name)
+    RoleGroup.objects.create(community=community, kind=kind, group=group)
+    sync_group_permissions(group, kind)
     return group
+
+
+def sync_all_role_groups() -> None:
+    """Bring every role group's permissions in line with PERMISSIONS_BY_KIND."""
+    for link in RoleGroup.objects.select_related("group"):
+        sync_group_permissions(link.group, link.kind)
 
 
 def sync_group_permissions(group: Group, kind: str) -> None:

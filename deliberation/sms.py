@@ -7,6 +7,7 @@ raises `SmsError` when the gateway refuses. See docs/sms.md.
 """
 
 import logging
+from collections import deque
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,8 +26,8 @@ class SentSms:
     text: str
 
 
-# Messages sent through the console backend in this process, newest last (for tests).
-outbox: list[SentSms] = []
+# The latest messages sent through the console backend in this process (for tests).
+outbox: deque[SentSms] = deque(maxlen=100)
 
 
 class ConsoleSmsBackend:

@@ -12,11 +12,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from .models import TraceEntry, TraceHead
+from .models import TraceEntry, TraceHead, community_id_of
 
 GENESIS = "0" * 64
 
@@ -39,6 +40,7 @@ def entry_hash(entry: TraceEntry) -> str:
         "before": entry.before,
         "after": entry.after,
         "is_public": entry.is_public,
+        "community": entry.community_id,
         "prev_hash": entry.prev_hash,
     }
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -58,18 +60,23 @@ def record(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("trace.record() must run inside the transaction of its change")
     head, _ = TraceHead.objects.select_for_update().get_or_create(pk=1)
+    # Labels are written in the site's language, whoever's request made the change.
+    with translation.override(settings.LANGUAGE_CODE):
+        object_label = str(obj)[:200]
+        actor_label = str(actor) if getattr(actor, "pk", None) else "system"
     entry = TraceEntry(
         seq=head.last_seq + 1,
         created_at=timezone.now(),
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=str(actor) if getattr(actor, "pk", None) else "system",
+        actor_label=actor_label,
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
-        object_label=str(obj)[:200],
+        object_label=object_label,
         before=_plain(before),
         after=_plain(after),
         is_public=public,
+        community_id=community_id_of(obj),
         prev_hash=head.last_hash or GENESIS,
     )
     entry.hash = entry_hash(entry)
@@ -97,6 +104,8 @@ def verify(batch_size: int = 2000) -> tuple[int, Break | None]:
             return checked, Break(entry.seq, "its content does not match its hash")
         expected_prev, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
     head = TraceHead.objects.filter(pk=1).first()
+    if head is None and checked:
+        return checked, Break(checked, "the chain head is missing, so the end cannot be checked")
     if head and head.last_seq != checked:
         return checked, Break(checked + 1, f"entries after #{checked} are missing")
     if head and head.last_seq and head.last_hash != expected_prev:

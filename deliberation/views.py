@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -48,6 +49,10 @@ def back_office_sign_in(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.GET.get("next", "/admin/"))
     return render(request, "deliberation/back_office_refused.html", status=403)
+
+
+def not_found(request):
+    raise Http404
 
 
 def trace_list(request):

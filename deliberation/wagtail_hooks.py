@@ -21,7 +21,17 @@ from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexV
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from . import admin_views, policies, queries
-from .models import Building, Community, Compound, Dwelling, Membership, Role, TraceEntry, User
+from .models import (
+    Building,
+    Community,
+    Compound,
+    Dwelling,
+    Membership,
+    Role,
+    TraceEntry,
+    User,
+    community_id_of,
+)
 from .phones import normalize_phone
 from .services import people, places
 
@@ -43,7 +53,7 @@ class ScopedIndexView(IndexView):
 
     def _offers(self, action: str, instance) -> bool:
         scope = self._scope(action)
-        return scope is None or policies.community_id_of(instance) in scope
+        return scope is None or community_id_of(instance) in scope
 
     def get_edit_url(self, instance):
         return super().get_edit_url(instance) if self._offers("change", instance) else None

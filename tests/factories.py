@@ -1,5 +1,6 @@
 """Test factories (factory_boy). Phone numbers are unique and valid mainland mobiles."""
 
+import time
 from decimal import Decimal
 
 import factory
@@ -76,3 +77,16 @@ def staff_of(community: Community, kind: str = "residents_committee", **kwargs) 
     people.grant_role(None, user, kind, community)
     user.refresh_from_db()
     return with_totp(user)
+
+
+def sign_in_staff(client, user: User) -> None:
+    """Sign a staff member in as allauth would after their TOTP code: the session
+    records the "mfa" step that the staff middleware looks for."""
+    client.force_login(user)
+    session = client.session
+    session["account_authentication_methods_user"] = str(user.pk)
+    session["account_authentication_methods"] = [
+        {"method": "code", "at": time.time(), "phone": user.phone},
+        {"method": "mfa", "at": time.time(), "type": "totp"},
+    ]
+    session.save()

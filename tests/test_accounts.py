@@ -9,7 +9,7 @@ from django.utils import translation
 from deliberation import sms
 from deliberation.models import User
 
-from .factories import UserFactory, staff_of, with_totp
+from .factories import UserFactory, sign_in_staff, staff_of, with_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +100,7 @@ def test_staff_member_without_totp_is_sent_to_set_it_up(client, community):
 
 
 def test_staff_member_with_totp_reaches_the_back_office(client, community):
-    client.force_login(staff_of(community))
+    sign_in_staff(client, staff_of(community))
     assert client.get("/admin/").status_code == 200
 
 
@@ -154,3 +154,42 @@ def test_totp_secrets_are_encrypted_at_rest():
     assert stored.startswith("fernet:")
     secret = decrypt(stored)
     assert secret not in stored and len(secret) == 32
+
+
+def test_staff_session_without_a_totp_code_must_confirm_one(client, community):
+    """Owning an authenticator is not enough: this session must have used it."""
+    client.force_login(staff_of(community))
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/2fa/reauthenticate/?next=")
+
+
+def test_wagtail_password_login_is_closed(client, community):
+    from django.contrib.auth.hashers import make_password
+
+    staff = staff_of(community, phone="+8613900000009")
+    User.objects.filter(pk=staff.pk).update(password=make_password("s3cret-pass"))
+    client.post("/admin/login/", {"username": staff.phone, "password": "s3cret-pass"})
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "path", ["/accounts/password/set/", "/accounts/password/change/", "/accounts/password/reset/"]
+)
+def test_password_pages_do_not_exist(client, path):
+    client.force_login(UserFactory())
+    assert client.get(path).status_code == 404
+
+
+def test_create_superuser_keeps_no_password_and_normalises_the_phone():
+    user = User.objects.create_superuser("139 1111 2222", password="ignored-password")
+    assert user.phone == "+8613911112222"
+    assert not user.has_usable_password()
+
+
+def test_a_number_gets_at_most_one_code_a_minute(client):
+    UserFactory(phone="+8613812345678")
+    client.post("/accounts/login/", {"login": "13812345678"})
+    client.post("/accounts/login/", {"login": "13812345678"})
+    assert len(sms.outbox) == 1

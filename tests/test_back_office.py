@@ -16,6 +16,7 @@ from .factories import (
     DwellingFactory,
     MembershipFactory,
     UserFactory,
+    sign_in_staff,
     staff_of,
     with_totp,
 )
@@ -44,7 +45,7 @@ def committee(community):
 
 @pytest.fixture
 def committee_client(client, committee):
-    client.force_login(committee)
+    sign_in_staff(client, committee)
     return client
 
 
@@ -159,7 +160,7 @@ def test_deciding_an_already_decided_claim_shows_an_error_and_writes_nothing(
 
 
 def test_staff_of_another_community_may_neither_verify_nor_reject(client, claim, other_community):
-    client.force_login(staff_of(other_community, "residents_committee"))
+    sign_in_staff(client, staff_of(other_community, "residents_committee"))
     before = trace_count()
 
     verify = client.post(f"/admin/verification/{claim.pk}/verify/")
@@ -173,7 +174,7 @@ def test_staff_of_another_community_may_neither_verify_nor_reject(client, claim,
 
 
 def test_staff_without_a_verifying_seat_cannot_open_the_queue(client, community):
-    client.force_login(staff_of(community, "property_company"))
+    sign_in_staff(client, staff_of(community, "property_company"))
 
     assert client.get(QUEUE).status_code == 403
 
@@ -243,7 +244,7 @@ def test_editing_another_communitys_dwelling_is_not_found(committee_client, othe
 def test_seat_in_one_community_gives_no_edit_rights_in_another(client, dwelling, other_community):
     user = staff_of(other_community, "residents_committee")
     people.grant_role(None, user, "property_company", dwelling.building.compound.community)
-    client.force_login(user)
+    sign_in_staff(client, user)
 
     listing = client.get("/admin/dwellings/").content.decode()
     assert str(dwelling) in listing
@@ -269,7 +270,7 @@ def test_membership_and_role_lists_query_count_does_not_grow_with_rows(
     client, community, django_assert_max_num_queries, rows
 ):
     superuser = with_totp(UserFactory(is_superuser=True, is_staff=True))
-    client.force_login(superuser)
+    sign_in_staff(client, superuser)
     building = BuildingFactory(compound__community=community)
     for _ in range(rows):
         MembershipFactory(dwelling=DwellingFactory(building=building))
@@ -348,7 +349,7 @@ def test_a_building_cannot_be_moved_into_another_communitys_compound(
 
 def test_creating_a_community_gives_it_its_five_groups(client):
     superuser = with_totp(UserFactory(is_superuser=True, is_staff=True))
-    client.force_login(superuser)
+    sign_in_staff(client, superuser)
 
     response = client.post("/admin/communities/new/", {"name": "新建社区", "district": "东城区"})
 

@@ -211,3 +211,45 @@ def test_ensure_community_groups_creates_one_group_per_role_kind(community):
     groups = people.ensure_community_groups(community)
     assert len(groups) == len(Role.Kind.values)
     assert all(g.permissions.filter(codename="access_admin").exists() for g in groups)
+
+
+def test_two_pending_owner_claims_cannot_both_be_verified(dwelling):
+    staff = staff_of(dwelling.building.compound.community)
+    first = people.claim_dwelling(UserFactory(), dwelling, "owner")
+    second = people.claim_dwelling(UserFactory(), dwelling, "co_owner_rep")
+    people.verify_membership(staff, first)
+    with pytest.raises(ValidationError):
+        people.verify_membership(staff, second)
+    second.refresh_from_db()
+    assert second.status == Membership.Status.PENDING
+    assert Membership.objects.filter(dwelling=dwelling, status="verified").count() == 1
+
+
+def test_verifying_an_owner_links_the_dwelling_to_their_account(resident, dwelling):
+    staff = staff_of(dwelling.building.compound.community)
+    people.verify_membership(staff, people.claim_dwelling(resident, dwelling, "owner"))
+    dwelling.refresh_from_db()
+    assert dwelling.owner == resident
+    entry = TraceEntry.objects.get(action="membership.verified")
+    assert entry.before["owner_account"] is None and entry.after["owner_account"] == resident.pk
+
+
+def test_verifying_a_tenant_leaves_the_owner_link_alone(resident, dwelling):
+    staff = staff_of(dwelling.building.compound.community)
+    people.verify_membership(staff, people.claim_dwelling(resident, dwelling, "tenant"))
+    dwelling.refresh_from_db()
+    assert dwelling.owner is None
+
+
+def test_a_superuser_does_not_verify_their_own_claim(dwelling):
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    membership = people.claim_dwelling(admin, dwelling, "owner")
+    with pytest.raises(PermissionDenied):
+        people.verify_membership(admin, membership)
+
+
+def test_trace_entries_know_their_community(resident, dwelling):
+    membership = people.claim_dwelling(resident, dwelling, "owner")
+    entry = TraceEntry.objects.get(action="membership.claimed")
+    assert entry.community_id == dwelling.building.compound.community_id
+    assert entry.object_id == str(membership.pk)

@@ -52,10 +52,23 @@ def test_production_settings_pass_the_deploy_check_without_warnings():
         YISHI_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="yishi.example.org",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        YISHI_SMS_BACKEND="gateway.adapters.AliyunSmsBackend",
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
     assert "WARNINGS" not in result.stderr
+
+
+def test_deploy_check_refuses_the_console_sms_backend_and_a_missing_redis():
+    result = run(
+        ["manage.py", "check", "--deploy"],
+        YISHI_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="yishi.example.org",
+    )
+    assert result.returncode != 0
+    assert "yishi.E001" in result.stderr and "yishi.E002" in result.stderr
 
 
 def test_production_without_a_secret_key_refuses_to_start():

@@ -1,5 +1,6 @@
-from .people import Membership, Role, User
+from .people import Membership, Role, RoleGroup, User
 from .places import Building, Community, Compound, Dwelling
+from .scope import community_id_of
 from .trace import TraceEntry, TraceHead
 
 __all__ = [
@@ -9,7 +10,9 @@ __all__ = [
     "Dwelling",
     "Membership",
     "Role",
+    "RoleGroup",
     "TraceEntry",
     "TraceHead",
     "User",
+    "community_id_of",
 ]

@@ -13,13 +13,12 @@ class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def create_user(self, phone: str, password: str | None = None, **extra):
-        if not phone:
-            raise ValueError("A user needs a phone number")
-        user = self.model(phone=phone, **extra)
-        if password:
-            user.set_password(password)
-        else:
-            user.set_unusable_password()
+        """People sign in with a code sent to their phone (and TOTP for staff), never
+        with a password: any password given, e.g. by createsuperuser, is discarded."""
+        from ..phones import normalize_phone
+
+        user = self.model(phone=normalize_phone(phone), **extra)
+        user.set_unusable_password()
         user.save(using=self._db)
         return user
 
@@ -129,6 +128,12 @@ class Membership(models.Model):
                 condition=~models.Q(status="rejected"),
                 name="membership_one_live_claim",
             ),
+            # One owner, or one representative of the co-owners, votes for a dwelling.
+            models.UniqueConstraint(
+                fields=["dwelling"],
+                condition=models.Q(status="verified", kind__in=["owner", "co_owner_rep"]),
+                name="membership_one_verified_owner",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -196,3 +201,24 @@ class Role(models.Model):
     def __str__(self) -> str:
         place = self.compound or self.community
         return f"{place} {self.get_kind_display()} · {self.user}"
+
+
+class RoleGroup(models.Model):
+    """The Django group that carries the back-office permissions of one role kind in
+    one community. Linked explicitly, so renaming a community never mixes up groups."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="role_groups", verbose_name=_("community")
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=Role.Kind)
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="role_group")
+
+    class Meta:
+        verbose_name = _("role group")
+        verbose_name_plural = _("role groups")
+        constraints = [
+            models.UniqueConstraint(fields=["community", "kind"], name="role_group_unique_kind")
+        ]
+
+    def __str__(self) -> str:
+        return self.group.name

@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "membership.rejected": _("claim rejected"),
     "role.granted": _("role granted"),
     "role.revoked": _("role revoked"),
+    "user.renamed": _("display name changed"),
 }
 
 
@@ -56,6 +57,14 @@ class TraceEntry(models.Model):
     before = models.JSONField(_("before"), default=dict, blank=True)
     after = models.JSONField(_("after"), default=dict, blank=True)
     is_public = models.BooleanField(_("public"), default=False)
+    community = models.ForeignKey(
+        "deliberation.Community",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("community"),
+    )
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 

@@ -57,17 +57,42 @@ def _decide(staff: User, membership: Membership, status: str, reason: str) -> Me
                 % {"status": membership.get_status_display()}
             )
         before = trace.snapshot(membership, MEMBERSHIP_FIELDS)
+        owner_verified = status == Membership.Status.VERIFIED and membership.is_owner
+        if owner_verified:
+            # Lock the dwelling so two verifiers cannot each seat a different owner.
+            dwelling = Dwelling.objects.select_for_update().get(pk=membership.dwelling_id)
+            if (
+                Membership.objects.filter(
+                    dwelling=dwelling,
+                    kind__in=Membership.OWNER_KINDS,
+                    status=Membership.Status.VERIFIED,
+                )
+                .exclude(pk=membership.pk)
+                .exists()
+            ):
+                raise ValidationError(
+                    _(
+                        "This dwelling already has a verified owner. Reject this claim, or "
+                        "correct the other one first."
+                    )
+                )
         membership.status = status
         membership.rejection_reason = reason
         membership.decided_by = staff
         membership.decided_at = timezone.now()
         membership.save(update_fields=["status", "rejection_reason", "decided_by", "decided_at"])
+        after = trace.snapshot(membership, MEMBERSHIP_FIELDS)
+        if owner_verified:
+            before["owner_account"] = dwelling.owner_id
+            dwelling.owner = membership.user
+            dwelling.save(update_fields=["owner"])
+            after["owner_account"] = dwelling.owner_id
         trace.record(
             actor=staff,
             action=f"membership.{status}",
             obj=membership,
             before=before,
-            after=trace.snapshot(membership, MEMBERSHIP_FIELDS),
+            after=after,
         )
         broadcast.on_commit_send(
             broadcast.user_group(membership.user_id),
@@ -158,3 +183,28 @@ def ensure_community_groups(community: Community) -> list[Group]:
         sync_group_permissions(group, kind)
         groups.append(group)
     return groups
+
+
+def clean_display_name(raw: str) -> str:
+    """A display name is plain text on one line."""
+    name = clean_plain(raw).replace("\n", " ")
+    if not name:
+        raise ValidationError(_("Enter the name neighbours will see."))
+    return name[:50]
+
+
+def set_display_name(user: User, display_name: str) -> User:
+    """How neighbours see a person; chosen at sign-up."""
+    name = clean_display_name(display_name)
+    with transaction.atomic():
+        before = {"display_name": user.display_name}
+        user.display_name = name
+        user.save(update_fields=["display_name"])
+        trace.record(
+            actor=user,
+            action="user.renamed",
+            obj=user,
+            before=before,
+            after={"display_name": user.display_name},
+        )
+    return user

@@ -1,0 +1,21 @@
+"""Which community an object belongs to: the unit of staff permissions and of the trace."""
+
+from django.db import models
+
+from .people import Membership, Role
+from .places import Building, Community, Compound, Dwelling
+
+
+def community_id_of(obj: models.Model) -> int | None:
+    """The community of a place, membership or role; None for objects of no community."""
+    if isinstance(obj, Community):
+        return obj.pk
+    if isinstance(obj, Compound | Role):
+        return obj.community_id
+    if isinstance(obj, Building):
+        return obj.compound.community_id
+    if isinstance(obj, Dwelling):
+        return obj.building.compound.community_id
+    if isinstance(obj, Membership):
+        return obj.dwelling.building.compound.community_id
+    return None
