@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Building, Dwelling, Membership
+from .models.places import normalize_entrance
 from .services import people
 
 
@@ -45,7 +46,7 @@ class ClaimDwellingForm(forms.Form):
         building, number = data.get("building"), (data.get("number") or "").strip()
         if not building or not number:
             return data
-        entrance = (data.get("entrance") or "").strip().removesuffix("单元")
+        entrance = normalize_entrance(data.get("entrance") or "")
         dwellings = Dwelling.objects.filter(building=building, number=number)
         if entrance:
             dwellings = dwellings.filter(entrance=entrance)

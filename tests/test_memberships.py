@@ -253,3 +253,30 @@ def test_trace_entries_know_their_community(resident, dwelling):
     entry = TraceEntry.objects.get(action="membership.claimed")
     assert entry.community_id == dwelling.building.compound.community_id
     assert entry.object_id == str(membership.pk)
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("2", "2"),
+        ("02", "2"),
+        ("2单元", "2"),
+        ("二单元", "2"),
+        (" 2 单元 ", "2"),
+        ("十二", "12"),
+        ("二十三单元", "23"),
+        ("东", "东"),
+        ("", ""),
+    ],
+)
+def test_entrances_have_one_spelling(written, stored):
+    from deliberation.models.places import normalize_entrance
+
+    assert normalize_entrance(written) == stored
+
+
+def test_claim_finds_the_entrance_written_in_chinese(resident_client, dwelling):
+    dwelling.entrance = "2"
+    dwelling.save()
+    resident_client.post("/me/claim/", claim_form(dwelling, entrance="二单元"))
+    assert Membership.objects.filter(dwelling=dwelling).exists()

@@ -7,7 +7,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, ManagementUtility, call_command
 from django.db import connection, transaction
 
 from deliberation import trace
@@ -102,8 +102,19 @@ def test_head_not_matching_the_last_entry_is_caught(chain):
     assert trace.verify()[1] == trace.Break(4, "the chain head does not match the last entry")
 
 
-def test_broken_trace_makes_the_command_exit_non_zero():
-    assert CommandError("broken").returncode == 1
+@pytest.mark.django_db
+def test_broken_trace_makes_the_command_exit_non_zero(chain, capsys):
+    TraceEntry.objects.filter(seq=2).update(after={"status": "forged"})
+    with pytest.raises(SystemExit) as exit_info:
+        ManagementUtility(["manage.py", "verify_trace"]).execute()
+    assert exit_info.value.code == 1
+    assert "#2" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_intact_trace_makes_the_command_exit_zero(chain, capsys):
+    ManagementUtility(["manage.py", "verify_trace"]).execute()
+    assert f"Trace intact: {len(chain)} entries." in capsys.readouterr().out
 
 
 @pytest.mark.django_db(transaction=True)

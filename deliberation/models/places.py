@@ -126,3 +126,23 @@ class Dwelling(models.Model):
     def counts_with_developer(self) -> bool:
         """Unsold or undelivered dwellings of the developer count together as one owner."""
         return self.developer_held or not self.delivered
+
+
+_CHINESE_DIGITS = dict(zip("一二三四五六七八九", "123456789", strict=True))
+
+
+def _chinese_number(text: str) -> str | None:
+    """一 → 1, 十 → 10, 十二 → 12, 二十三 → 23 (the numbers entrances have)."""
+    tens, ten, ones = text.partition("十")
+    if not ten:
+        return _CHINESE_DIGITS.get(text)
+    if (tens and tens not in _CHINESE_DIGITS) or (ones and ones not in _CHINESE_DIGITS):
+        return None
+    return str(int(_CHINESE_DIGITS.get(tens, "1")) * 10 + int(_CHINESE_DIGITS.get(ones, "0")))
+
+
+def normalize_entrance(text: str) -> str:
+    """The one spelling of an entrance: "2", whether written 2, 02, 2单元, 二单元 or 2 单元."""
+    entrance = "".join((text or "").split()).removesuffix("单元")
+    entrance = _chinese_number(entrance) or entrance
+    return str(int(entrance)) if entrance.isdigit() else entrance

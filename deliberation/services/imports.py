@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from .. import trace
 from ..models import Building, Community, Compound, Dwelling
-from ..models.places import AreaSource
+from ..models.places import AreaSource, normalize_entrance
 from ..phones import normalize_phone
 from .people import ensure_community_groups
 
@@ -433,7 +433,7 @@ def _key(row: dict[str, str], errors: list[str]) -> Key | None:
     if not number:
         errors.append(_("The number of the dwelling is missing."))
     if compound and building and number:
-        return compound, building, entrance, number
+        return compound, building, normalize_entrance(entrance), number
     return None
 
 
