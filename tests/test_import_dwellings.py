@@ -110,8 +110,11 @@ def test_register_values_are_normalised():
 def test_import_writes_one_trace_entry_with_the_counts():
     run_import(DATA / "register.csv")
 
-    entry = TraceEntry.objects.get()
-    assert entry.action == "dwellings.imported"
+    assert list(TraceEntry.objects.order_by("seq").values_list("action", flat=True)) == [
+        "community.created",
+        "dwellings.imported",
+    ]
+    entry = TraceEntry.objects.get(action="dwellings.imported")
     assert entry.object_label == COMMUNITY
     assert entry.after["file"] == "register.csv"
     assert (entry.after["created"], entry.after["updated"], entry.after["unchanged"]) == (5, 0, 0)
@@ -377,7 +380,7 @@ def test_service_records_the_actor_and_numbers_rows_without_lines():
     result = import_dwellings(COMMUNITY, [GOOD_ROW], actor=staff, source="seed")
 
     assert (result.created, result.community_created) == (1, True)
-    assert TraceEntry.objects.get().actor == staff
+    assert {entry.actor for entry in TraceEntry.objects.all()} == {staff}
     with translation.override("en"), pytest.raises(ImportRowsError) as refusal:
         import_dwellings(
             COMMUNITY, [GOOD_ROW, {**GOOD_ROW, "number": "302", "registered_area": "x"}]
@@ -390,5 +393,39 @@ def test_import_query_count_does_not_grow_with_rows(django_assert_max_num_querie
     Community.objects.create(name=COMMUNITY)
     rows = [{**GOOD_ROW, "number": str(number)} for number in range(count)]
 
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(18):
         import_dwellings(COMMUNITY, rows)
+
+
+def test_import_records_the_register_fingerprint_and_new_buildings(tmp_path):
+    from deliberation.services.imports import import_dwellings
+
+    rows = [
+        {
+            "_line": "2",
+            "compound": "甲苑",
+            "building": "1号楼",
+            "entrance": "1",
+            "floor": "1",
+            "number": "101",
+            "registered_area": "88.5",
+            "area_source": "",
+            "owner_name": "",
+            "owner_phone": "",
+            "developer_held": "",
+            "delivered": "",
+        },
+    ]
+    import_dwellings("指纹社区", rows)
+    entry = TraceEntry.objects.get(action="dwellings.imported")
+    assert entry.after["new_buildings"] == ["甲苑 1号楼"]
+    assert len(entry.after["register_sha256"]) == 64
+    assert TraceEntry.objects.get(action="community.created").is_public
+
+    rows[0]["registered_area"] = "88.50"  # the same register, written differently
+    rows[0]["entrance"] = "1单元"
+    changed = [dict(rows[0], owner_name="王某")]
+    import_dwellings("指纹社区", changed)
+    second = TraceEntry.objects.filter(action="dwellings.imported").latest("seq")
+    assert second.after["register_sha256"] != entry.after["register_sha256"]
+    assert second.after["new_buildings"] == []

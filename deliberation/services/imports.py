@@ -6,7 +6,9 @@ is written — in one transaction, with one trace entry.
 """
 
 import csv
+import hashlib
 import io
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -279,6 +281,18 @@ def import_dwellings(
         if community is None:
             community = Community.objects.create(name=community_name)
             ensure_community_groups(community)
+            trace.record(
+                actor=actor,
+                action="community.created",
+                obj=community,
+                after={"name": community.name, "by": "import"},
+                public=True,
+            )
+        known_buildings = set(
+            Building.objects.filter(compound__community=community).values_list(
+                "compound__name", "name"
+            )
+        )
         buildings = _buildings(community, {key[:2] for key in wanted})
         existing = {
             (dwelling.building_id, dwelling.entrance, dwelling.number): dwelling
@@ -336,10 +350,30 @@ def import_dwellings(
                     "updated": result.updated,
                     "unchanged": result.unchanged,
                     "community_created": community_created,
+                    "new_buildings": [
+                        f"{compound} {building}"
+                        for compound, building in sorted(buildings.keys() - known_buildings)
+                    ],
+                    # Lets an auditor check a register file against what was imported.
+                    "register_sha256": register_digest(wanted),
                     "updated_dwellings": after,
                 },
             )
     return result
+
+
+def register_digest(wanted: dict[Key, dict[str, Any]]) -> str:
+    """A fingerprint of the checked register: the same dwellings, areas and owners give
+    the same digest, however the file was laid out."""
+    canonical = json.dumps(
+        sorted(
+            [list(key), {name: str(value) for name, value in sorted(values.items())}]
+            for key, values in wanted.items()
+        ),
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _batches(items: list[Dwelling]) -> Iterator[list[Dwelling]]:
