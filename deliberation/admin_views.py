@@ -23,14 +23,17 @@ def _error_messages(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+def claims_to_verify(user):
+    """The queue of one staff member: the pending claims they may decide. The menu item
+    and the dashboard count this same queryset."""
+    return queries.pending_memberships(policies.verifiable_memberships(user))
+
+
 def verification_queue(request):
     user = request.user
     if not policies.can_see_verification_queue(user):
         return _forbidden(request)
-    pending = queries.pending_memberships(policies.staff_community_ids(user)).filter(
-        policies.verifiable_memberships(user)
-    )
-    page = Paginator(pending, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(claims_to_verify(user), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "deliberation/admin/verification_queue.html",

@@ -1,10 +1,15 @@
 """Who may do what: plain functions of (user, object), used by views, consumers,
 services and templates alike."""
 
-from django.db.models import Q
+from django.db import models
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 
 from .models import (
+    Building,
     Community,
+    Compound,
+    Dwelling,
     Membership,
     Role,
     TraceEntry,
@@ -17,16 +22,13 @@ def is_signed_in(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
 
 
-def staff_community_ids(user, kinds=None) -> set[int]:
-    """The communities where the person holds a seat (of the given kinds)."""
+def staff_community_ids(user) -> set[int]:
+    """The communities where the person holds a seat, of any kind and reach."""
     if not is_signed_in(user):
         return set()
     if user.is_superuser:
         return set(Community.objects.values_list("pk", flat=True))
-    roles = Role.objects.filter(user=user)
-    if kinds is not None:
-        roles = roles.filter(kind__in=kinds)
-    return set(roles.values_list("community_id", flat=True))
+    return set(Role.objects.filter(user=user).values_list("community_id", flat=True))
 
 
 def holds_staff_role(user) -> bool:
@@ -60,41 +62,149 @@ def can_manage_roles(user, community: Community) -> bool:
     )
 
 
-def can_read_trace_entry(user, entry: TraceEntry) -> bool:
-    return entry.is_public or (is_signed_in(user) and holds_staff_role(user))
+# A seat's reach in the back office: (community id, compound id), where a compound id
+# of None means the whole community.
+Seat = tuple[int, int | None]
+
+# How each back-office model reaches its community and its compound. Communities have
+# no compound: a compound's seat may read its community but never change it.
+COMMUNITY_LOOKUP = {
+    Community: "pk",
+    Compound: "community_id",
+    Building: "compound__community_id",
+    Dwelling: "building__compound__community_id",
+    Membership: "dwelling__building__compound__community_id",
+    Role: "community_id",
+    TraceEntry: "community_id",
+}
+COMPOUND_LOOKUP = {
+    Community: None,
+    Compound: "pk",
+    Building: "compound_id",
+    Dwelling: "building__compound_id",
+    Membership: "dwelling__building__compound_id",
+    Role: "compound_id",
+}
 
 
-def community_ids_with_permission(user, permission: str) -> set[int]:
-    """The communities where one of the person's seats carries a back-office permission.
+def seats_with_permission(user, permission: str) -> set[Seat]:
+    """The seats of the person that carry a back-office permission.
 
-    Group permissions are global in Django; this ties each one back to the community of
-    the seat that grants it, so a seat in one community gives no rights in another.
+    Group permissions are global in Django; this ties each one back to the community
+    (and compound) of the seat that grants it, so a seat in one place gives no rights
+    in another.
     """
     if not is_signed_in(user):
         return set()
-    if user.is_superuser:
-        return staff_community_ids(user)
     kinds = [kind for kind, perms in PERMISSIONS_BY_KIND.items() if permission in perms]
-    return staff_community_ids(user, kinds) if kinds else set()
+    if not kinds:
+        return set()
+    seats = Role.objects.filter(user=user, kind__in=kinds).order_by()
+    return set(seats.values_list("community_id", "compound_id"))
 
 
-def back_office_scope(user, model, action: str) -> set[int] | None:
-    """Communities whose `model` objects the person may `action` (view, add, change,
-    delete) in the back office; None means every community (superusers)."""
+def back_office_scope(user, model, action: str) -> frozenset[Seat] | None:
+    """The seats through which the person may `action` (view, add, change, delete)
+    `model` objects in the back office; None means everything (superusers)."""
     if is_signed_in(user) and user.is_superuser:
         return None
     opts = model._meta
-    return community_ids_with_permission(user, f"{opts.app_label}.{action}_{opts.model_name}")
+    seats = seats_with_permission(user, f"{opts.app_label}.{action}_{opts.model_name}")
+    if model is Community and action == "view":
+        seats = {(community_id, None) for community_id, _ in seats}
+    return frozenset(seats)
+
+
+def _split(seats) -> tuple[set[int], set[int]]:
+    """Communities covered whole, and single compounds."""
+    whole = {community_id for community_id, compound_id in seats if compound_id is None}
+    compounds = {compound_id for _, compound_id in seats if compound_id is not None}
+    return whole, compounds
+
+
+def _trace_about_compounds(compound_ids: set[int]) -> Q:
+    """Trace entries about a compound or the buildings, dwellings, claims and seats in it.
+
+    An entry names its object by type and id, so this matches the objects that still
+    exist: the entry of a seat revoked since is not found this way.
+    """
+    about = Q(pk__in=[])
+    for model, lookup in COMPOUND_LOOKUP.items():
+        if lookup is None:
+            continue
+        keys = (
+            model.objects.filter(**{f"{lookup}__in": compound_ids})
+            .annotate(key=Cast("pk", CharField()))
+            .values("key")
+        )
+        about |= Q(object_type=model._meta.label_lower, object_id__in=keys)
+    return about
+
+
+def scope_filter(model, scope: frozenset[Seat] | None) -> Q:
+    """A filter on `model` matching the objects the seats of `scope` reach."""
+    if scope is None:
+        return Q()
+    whole, compounds = _split(scope)
+    reach = Q(pk__in=[])
+    if whole:
+        reach |= Q(**{f"{COMMUNITY_LOOKUP[model]}__in": whole})
+    if compounds and model is TraceEntry:
+        reach |= _trace_about_compounds(compounds)
+    elif compounds and COMPOUND_LOOKUP[model]:
+        reach |= Q(**{f"{COMPOUND_LOOKUP[model]}__in": compounds})
+    return reach
+
+
+def compound_id_of(obj: models.Model) -> int | None:
+    """The compound of a place, membership or role; None for a community or a seat of a
+    whole community."""
+    if isinstance(obj, Compound):
+        return obj.pk
+    if isinstance(obj, Building | Role):
+        return obj.compound_id
+    if isinstance(obj, Dwelling):
+        return obj.building.compound_id
+    if isinstance(obj, Membership):
+        return obj.dwelling.building.compound_id
+    return None
+
+
+def scope_covers(scope: frozenset[Seat] | None, obj: models.Model) -> bool:
+    """Whether one of the seats of `scope` reaches `obj` (the Python side of `scope_filter`
+    for places, memberships and roles)."""
+    if scope is None:
+        return True
+    whole, compounds = _split(scope)
+    if community_id_of(obj) in whole:
+        return True
+    compound_id = compound_id_of(obj)
+    return compound_id is not None and compound_id in compounds
+
+
+def can_read_trace_entry(user, entry: TraceEntry) -> bool:
+    """Public entries are for everyone; the others for staff whose seats carry
+    `view_traceentry` for the entry's community (or, for a compound's seat, whose
+    entry is about that compound)."""
+    if entry.is_public:
+        return True
+    scope = back_office_scope(user, TraceEntry, "view")
+    if scope is None:
+        return True
+    whole, compounds = _split(scope)
+    if entry.community_id is not None and entry.community_id in whole:
+        return True
+    return bool(compounds) and (
+        TraceEntry.objects.filter(pk=entry.pk).filter(scope_filter(TraceEntry, scope)).exists()
+    )
 
 
 def can_save_place(user, place, *, created: bool) -> bool:
     opts = place._meta
-    permission = f"{opts.app_label}.{'add' if created else 'change'}_{opts.model_name}"
-    if not is_signed_in(user) or not user.has_perm(permission):
+    action = "add" if created else "change"
+    if not is_signed_in(user) or not user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}"):
         return False
-    if user.is_superuser:
-        return True
-    return community_id_of(place) in community_ids_with_permission(user, permission)
+    return scope_covers(back_office_scope(user, type(place), action), place)
 
 
 def can_see_verification_queue(user) -> bool:
@@ -108,13 +218,7 @@ def verifiable_memberships(user) -> Q:
     if not is_signed_in(user):
         return Q(pk__in=[])
     if user.is_superuser:
-        return Q()
-    scope = Q(pk__in=[])
-    for community_id, compound_id in Role.objects.filter(
-        user=user, kind__in=VERIFYING_KINDS
-    ).values_list("community_id", "compound_id"):
-        if compound_id is None:
-            scope |= Q(dwelling__building__compound__community_id=community_id)
-        else:
-            scope |= Q(dwelling__building__compound_id=compound_id)
-    return scope & ~Q(user=user)
+        return ~Q(user=user)
+    roles = Role.objects.filter(user=user, kind__in=VERIFYING_KINDS).order_by()
+    seats = frozenset(roles.values_list("community_id", "compound_id"))
+    return scope_filter(Membership, seats) & ~Q(user=user)

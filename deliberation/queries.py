@@ -1,6 +1,7 @@
 """The read side: querysets that fetch what a page shows in a fixed number of queries."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from .models import Building, Community, Compound, Dwelling, Membership, Role, TraceEntry
 
@@ -19,26 +20,16 @@ def public_trace() -> QuerySet[TraceEntry]:
     return TraceEntry.objects.filter(is_public=True).order_by("-seq")
 
 
-def pending_memberships(community_ids) -> QuerySet[Membership]:
+def pending_memberships(where: Q) -> QuerySet[Membership]:
+    """Claims waiting for a decision, oldest first, among the memberships `where` matches."""
     return (
-        Membership.objects.filter(
-            status=Membership.Status.PENDING,
-            dwelling__building__compound__community_id__in=community_ids,
-        )
+        Membership.objects.filter(where, status=Membership.Status.PENDING)
         .select_related("user", "dwelling__building__compound__community")
         .order_by("claimed_at")
     )
 
 
-# How each back-office model reaches its community, and what its list rows show.
-COMMUNITY_LOOKUP = {
-    Community: "pk",
-    Compound: "community_id",
-    Building: "compound__community_id",
-    Dwelling: "building__compound__community_id",
-    Membership: "dwelling__building__compound__community_id",
-    Role: "community_id",
-}
+# What the back office's list rows show of each model.
 LIST_RELATED = {
     Community: (),
     Compound: ("community",),
@@ -46,30 +37,39 @@ LIST_RELATED = {
     Dwelling: ("building__compound__community",),
     Membership: ("user", "dwelling__building__compound__community", "decided_by"),
     Role: ("user", "community", "compound"),
+    TraceEntry: (),
 }
 
 
-def in_communities(model, community_ids) -> QuerySet:
-    """`model`'s objects in the given communities (all of them when `community_ids` is None)."""
-    queryset = model.objects.select_related(*LIST_RELATED[model])
-    if community_ids is None:
-        return queryset
-    return queryset.filter(**{f"{COMMUNITY_LOOKUP[model]}__in": community_ids})
+def listing(model, where: Q) -> QuerySet:
+    """`model`'s objects that `where` matches, with what their list rows show."""
+    return model.objects.filter(where).select_related(*LIST_RELATED[model])
 
 
 def membership_with_place() -> QuerySet[Membership]:
     return Membership.objects.select_related("user", "dwelling__building__compound__community")
 
 
-def trace_values(field: str) -> list[str]:
-    """The distinct values of one trace column, for the back office's filters."""
-    return list(TraceEntry.objects.order_by(field).values_list(field, flat=True).distinct())
+def trace_values(field: str, where: Q) -> list[str]:
+    """The distinct values of one trace column among the entries `where` matches, for
+    the back office's filters."""
+    return list(
+        TraceEntry.objects.filter(where).order_by(field).values_list(field, flat=True).distinct()
+    )
 
 
-def community_overview(community_ids) -> QuerySet[Community]:
-    """Each community with its number of dwellings, verified and pending memberships."""
+def community_overview(community_ids, queue: QuerySet[Membership]) -> QuerySet[Community]:
+    """Each community with its number of dwellings and verified memberships, and how
+    many claims of the viewer's verification `queue` it has waiting."""
     verified = Q(compounds__buildings__dwellings__memberships__status=Membership.Status.VERIFIED)
-    pending = Q(compounds__buildings__dwellings__memberships__status=Membership.Status.PENDING)
+    community = "dwelling__building__compound__community"
+    waiting = (
+        queue.filter(**{community: OuterRef("pk")})
+        .order_by()
+        .values(community)
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
     return (
         Community.objects.filter(pk__in=community_ids)
         .annotate(
@@ -77,9 +77,7 @@ def community_overview(community_ids) -> QuerySet[Community]:
             verified_count=Count(
                 "compounds__buildings__dwellings__memberships", filter=verified, distinct=True
             ),
-            pending_count=Count(
-                "compounds__buildings__dwellings__memberships", filter=pending, distinct=True
-            ),
+            pending_count=Coalesce(Subquery(waiting), 0),
         )
         .order_by("name")
     )

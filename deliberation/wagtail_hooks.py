@@ -1,8 +1,9 @@
 """The back office for places and people: viewsets, the verification queue and its menu item.
 
-Every list, object and form choice stops at the communities where the staff member holds
-a seat that grants the permission in question; superusers see everything. Writes go
-through the services, so each one leaves its trace entry.
+Every list, object and form choice stops at the places where the staff member holds a
+seat that grants the permission in question: the whole community for a community's seat,
+one compound for a compound's seat; superusers see everything. Writes go through the
+services, so each one leaves its trace entry.
 """
 
 import django_filters
@@ -30,7 +31,6 @@ from .models import (
     Role,
     TraceEntry,
     User,
-    community_id_of,
 )
 from .phones import normalize_phone
 from .services import people, places
@@ -38,33 +38,40 @@ from .services import people, places
 # ---------------------------------------------------------------------------- views
 
 
+def _in_scope(model, user, action: str):
+    """`model`'s objects that the person's seats reach for `action`."""
+    scope = policies.back_office_scope(user, model, action)
+    return queries.listing(model, policies.scope_filter(model, scope))
+
+
 class ScopedIndexView(IndexView):
     def get_base_queryset(self):
-        return queries.in_communities(self.model, self._scope("view"))
+        return queries.listing(self.model, policies.scope_filter(self.model, self._scope("view")))
 
     @cached_property
-    def _scopes(self) -> dict[str, set[int] | None]:
+    def _scopes(self) -> dict[str, frozenset[policies.Seat] | None]:
         return {}
 
-    def _scope(self, action: str) -> set[int] | None:
+    def _scope(self, action: str) -> frozenset[policies.Seat] | None:
         if action not in self._scopes:
             self._scopes[action] = policies.back_office_scope(self.request.user, self.model, action)
         return self._scopes[action]
 
     def _offers(self, action: str, instance) -> bool:
-        scope = self._scope(action)
-        return scope is None or community_id_of(instance) in scope
+        return policies.scope_covers(self._scope(action), instance)
 
     def get_edit_url(self, instance):
-        return super().get_edit_url(instance) if self._offers("change", instance) else None
+        url = super().get_edit_url(instance)
+        return url if url and self._offers("change", instance) else None
 
     def get_delete_url(self, instance):
-        return super().get_delete_url(instance) if self._offers("delete", instance) else None
+        url = super().get_delete_url(instance)
+        return url if url and self._offers("delete", instance) else None
 
 
 class ScopedFormMixin:
-    """Narrow every place or role choice in the form to the permitted communities, so a
-    committee of one community cannot move anything into another."""
+    """Narrow every place or role choice in the form to the places the seats reach, so a
+    committee of one community (or compound) cannot move anything into another."""
 
     scope_action = "add"
 
@@ -73,8 +80,8 @@ class ScopedFormMixin:
         scope = policies.back_office_scope(self.request.user, self.model, self.scope_action)
         for field in form.fields.values():
             model = getattr(getattr(field, "queryset", None), "model", None)
-            if model in queries.COMMUNITY_LOOKUP:
-                field.queryset = queries.in_communities(model, scope)
+            if model in policies.COMPOUND_LOOKUP:
+                field.queryset = queries.listing(model, policies.scope_filter(model, scope))
         return form
 
     def form_valid(self, form):
@@ -90,8 +97,7 @@ class ScopedObjectMixin:
     scope_action = "change"
 
     def get_queryset(self):
-        scope = policies.back_office_scope(self.request.user, self.model, self.scope_action)
-        return queries.in_communities(self.model, scope)
+        return _in_scope(self.model, self.request.user, self.scope_action)
 
 
 class PlaceCreateView(ScopedFormMixin, CreateView):
@@ -169,15 +175,9 @@ class RoleDeleteView(ScopedObjectMixin, DeleteView):
 
 def _choices_in_scope(model):
     def queryset(request):
-        return queries.in_communities(
-            model, policies.back_office_scope(request.user, model, "view")
-        ).order_by(*model._meta.ordering)
+        return _in_scope(model, request.user, "view").order_by(*model._meta.ordering)
 
     return queryset
-
-
-def _trace_choices(field):
-    return lambda: [(value, value) for value in queries.trace_values(field)]
 
 
 class CompoundFilterSet(WagtailFilterSet):
@@ -243,16 +243,26 @@ class RoleFilterSet(WagtailFilterSet):
 
 
 class TraceFilterSet(WagtailFilterSet):
-    action = django_filters.ChoiceFilter(
-        label=gettext_lazy("Action"), choices=_trace_choices("action")
-    )
-    object_type = django_filters.ChoiceFilter(
-        label=gettext_lazy("Object type"), choices=_trace_choices("object_type")
-    )
+    """Actions and object types are offered as they occur in the entries the person
+    may read, so the choices tell nothing about other communities."""
+
+    action = django_filters.ChoiceFilter(label=gettext_lazy("Action"))
+    object_type = django_filters.ChoiceFilter(label=gettext_lazy("Object type"))
 
     class Meta:
         model = TraceEntry
         fields = ["action", "object_type", "is_public"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        scope = policies.back_office_scope(request.user, TraceEntry, "view")
+        readable = policies.scope_filter(TraceEntry, scope)
+        for field in ("action", "object_type"):
+            self.filters[field].extra["choices"] = self._choices(field, readable)
+
+    @staticmethod
+    def _choices(field, readable):
+        return lambda: [(value, value) for value in queries.trace_values(field, readable)]
 
 
 # ---------------------------------------------------------------------------- viewsets
@@ -390,7 +400,6 @@ class TraceViewSet(BackOfficeViewSet):
     model = TraceEntry
     name = "trace"
     icon = "history"
-    index_view_class = IndexView
     ordering = "-seq"
     list_display = [
         "seq",
@@ -433,11 +442,7 @@ class VerificationQueueMenuItem(MenuItem):
 
     def render_component(self, request):
         user = request.user
-        pending = (
-            queries.pending_memberships(policies.staff_community_ids(user))
-            .filter(policies.verifiable_memberships(user))
-            .count()
-        )
+        pending = admin_views.claims_to_verify(user).count()
         component = super().render_component(request)
         if pending:
             component.label = _("%(label)s (%(count)d)") % {"label": self.label, "count": pending}
@@ -489,7 +494,10 @@ class CommunityOverviewPanel(Component):
     def get_context_data(self, parent_context):
         context = super().get_context_data(parent_context)
         user = parent_context["request"].user
-        context["communities"] = queries.community_overview(policies.staff_community_ids(user))
+        # "Claims waiting" counts the viewer's own queue, so the figure and the queue agree.
+        context["communities"] = queries.community_overview(
+            policies.staff_community_ids(user), admin_views.claims_to_verify(user)
+        )
         context["can_verify"] = policies.can_see_verification_queue(user)
         return context
 

@@ -1,11 +1,14 @@
 """The back office for places and people, and the verification queue."""
 
+import re
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AnonymousUser, Group
+from django.db import transaction
 from django.utils import translation
 
+from deliberation import policies, trace
 from deliberation.models import Building, Community, Dwelling, Membership, Role, TraceEntry
 from deliberation.services import people, places
 
@@ -56,6 +59,23 @@ def claim(dwelling):
 
 def trace_count() -> int:
     return TraceEntry.objects.count()
+
+
+def traced(obj, action: str, *, public: bool = False) -> TraceEntry:
+    """A trace entry about `obj`, private unless said otherwise."""
+    with transaction.atomic():
+        return trace.record(actor=None, action=action, obj=obj, public=public)
+
+
+def listed(client, url: str, **params) -> list:
+    response = client.get(url, params)
+    assert response.status_code == 200
+    return list(response.context["object_list"])
+
+
+def filter_choices(client, url: str, field: str) -> list:
+    form = client.get(url).context["filters"].form
+    return [value for value, _ in form.fields[field].choices if value]
 
 
 # ---------------------------------------------------------------- the verification queue
@@ -266,21 +286,34 @@ def test_dwelling_list_query_count_does_not_grow_with_rows(
 
 
 @pytest.mark.parametrize("rows", [1, 50])
-def test_membership_and_role_lists_query_count_does_not_grow_with_rows(
-    client, community, django_assert_max_num_queries, rows
+@pytest.mark.parametrize("viewer", ["superuser", "committee"])
+def test_membership_role_and_trace_lists_are_scoped_and_query_count_does_not_grow(
+    client, community, other_community, django_assert_max_num_queries, rows, viewer
 ):
-    superuser = with_totp(UserFactory(is_superuser=True, is_staff=True))
-    sign_in_staff(client, superuser)
+    if viewer == "superuser":
+        user = with_totp(UserFactory(is_superuser=True, is_staff=True))
+    else:
+        user = staff_of(community, "residents_committee")  # one seat, one role.granted entry
+    sign_in_staff(client, user)
     building = BuildingFactory(compound__community=community)
     for _ in range(rows):
         MembershipFactory(dwelling=DwellingFactory(building=building))
         staff_of(community, "supervisory_committee")
+    MembershipFactory(dwelling__building__compound__community=other_community)
+    staff_of(other_community, "supervisory_committee")
+    # Besides the rows: the committee sees its own seat and its role.granted entry, the
+    # superuser the other community's seat, entry and claim.
+    others = 1 if viewer == "superuser" else 0
 
-    for url in ("/admin/memberships/", "/admin/roles/", "/admin/trace/"):
-        with django_assert_max_num_queries(13):
+    for url, expected in (
+        ("/admin/memberships/", rows + others),
+        ("/admin/roles/", rows + 1),
+        ("/admin/trace/", rows + 1),
+    ):
+        with django_assert_max_num_queries(17):
             response = client.get(url)
         assert response.status_code == 200
-        assert len(response.context["object_list"]) >= rows
+        assert response.context["paginator"].count == expected
 
 
 def dwelling_form(dwelling: Dwelling, **changes) -> dict:
@@ -313,8 +346,16 @@ def test_editing_a_dwellings_area_traces_before_and_after(committee_client, comm
     assert entry.actor == committee
 
 
-@pytest.mark.parametrize("area", ["abc", "-5", "0", "1234567890.123"])
-def test_a_malformed_area_is_refused_and_nothing_changes(committee_client, dwelling, area):
+@pytest.mark.parametrize(
+    ("area", "error"),
+    [
+        ("abc", "Enter a number."),
+        ("-5", "Ensure this value is greater than or equal to 0.01."),
+        ("0", "Ensure this value is greater than or equal to 0.01."),
+        ("1234567890.123", "Ensure that there are no more than 10 digits in total."),
+    ],
+)
+def test_a_malformed_area_is_refused_and_nothing_changes(committee_client, dwelling, area, error):
     before = trace_count()
 
     response = committee_client.post(
@@ -322,7 +363,7 @@ def test_a_malformed_area_is_refused_and_nothing_changes(committee_client, dwell
     )
 
     assert response.status_code == 200
-    assert "error" in response.content.decode()
+    assert response.context["form"].errors["registered_area"] == [error]
     dwelling.refresh_from_db()
     assert dwelling.registered_area == Decimal("89.50")
     assert trace_count() == before
@@ -475,3 +516,213 @@ def test_dashboard_query_count_does_not_grow_with_dwellings(
     with django_assert_max_num_queries(40):
         response = committee_client.get("/admin/")
     assert response.status_code == 200
+
+
+def claims_waiting(dashboard) -> list[int]:
+    return [int(n) for n in re.findall(r"<dt>Claims waiting</dt><dd>(\d+)</dd>", dashboard)]
+
+
+def test_dashboard_claims_waiting_equals_the_queue_and_leaves_out_the_viewers_own_claim(
+    committee_client, committee, claim
+):
+    MembershipFactory(user=committee, dwelling__building=claim.dwelling.building)
+
+    queue = committee_client.get(QUEUE).content.decode()
+    dashboard = committee_client.get("/admin/").content.decode()
+
+    assert queue.count("data-verify=") == 1
+    assert claims_waiting(dashboard) == [1]
+
+
+# ---------------------------------------------------------------- listings of people and the trace
+
+
+def test_trace_listing_shows_private_entries_of_own_community_only(
+    committee_client, community, dwelling, other_community, resident
+):
+    own = traced(dwelling, "dwelling.changed")
+    foreign = traced(
+        MembershipFactory(dwelling__building__compound__community=other_community),
+        "membership.verified",
+    )
+    of_no_community = traced(resident, "user.deactivated")
+
+    entries = listed(committee_client, "/admin/trace/")
+    filtered = listed(committee_client, "/admin/trace/", action="membership.verified")
+
+    assert own in entries
+    assert foreign not in entries and of_no_community not in entries
+    assert set(entries) == set(TraceEntry.objects.filter(community=community))
+    assert foreign not in filtered
+
+
+def test_trace_filters_offer_only_actions_and_types_of_own_community(
+    committee_client, dwelling, other_community
+):
+    traced(dwelling, "dwelling.changed")
+    traced(
+        MembershipFactory(dwelling__building__compound__community=other_community),
+        "membership.verified",
+    )
+
+    actions = filter_choices(committee_client, "/admin/trace/", "action")
+    types = filter_choices(committee_client, "/admin/trace/", "object_type")
+
+    assert actions == ["dwelling.changed", "role.granted"]
+    assert types == ["deliberation.dwelling", "deliberation.role"]
+
+
+def test_superuser_trace_listing_includes_entries_of_no_community(client, resident):
+    entry = traced(resident, "user.deactivated")
+    superuser = with_totp(UserFactory(is_superuser=True, is_staff=True))
+    sign_in_staff(client, superuser)
+
+    assert entry in listed(client, "/admin/trace/")
+
+
+def test_reading_a_private_trace_entry_needs_a_seat_with_the_trace_in_its_community(
+    committee, community, dwelling, other_community
+):
+    foreign_dwelling = DwellingFactory(building__compound__community=other_community)
+    own = traced(dwelling, "dwelling.changed")
+    foreign = traced(foreign_dwelling, "dwelling.changed")
+    public_foreign = traced(foreign_dwelling, "dwelling.created", public=True)
+    property_company = staff_of(community, "property_company")
+
+    assert policies.can_read_trace_entry(committee, own)
+    assert not policies.can_read_trace_entry(committee, foreign)
+    assert policies.can_read_trace_entry(committee, public_foreign)
+    assert not policies.can_read_trace_entry(property_company, own)
+    assert policies.can_read_trace_entry(AnonymousUser(), public_foreign)
+    assert not policies.can_read_trace_entry(AnonymousUser(), own)
+
+
+def test_property_company_gets_no_trace_or_membership_listing(client, community, claim):
+    traced(claim, "membership.claimed")
+    sign_in_staff(client, staff_of(community, "property_company"))
+
+    for url in (
+        "/admin/trace/",
+        "/admin/trace/results/",
+        "/admin/memberships/",
+        "/admin/memberships/results/",
+    ):
+        response = client.get(url)
+        assert (response.status_code, response["Location"]) == (302, "/admin/")
+
+
+def test_membership_listing_shows_own_communitys_claims_only(
+    committee_client, claim, other_community
+):
+    MembershipFactory(dwelling__building__compound__community=other_community)
+
+    assert listed(committee_client, "/admin/memberships/") == [claim]
+
+
+def test_role_listing_shows_own_communitys_seats_only(committee_client, committee, other_community):
+    staff_of(other_community, "residents_committee")
+
+    assert [role.user for role in listed(committee_client, "/admin/roles/")] == [committee]
+
+
+# ---------------------------------------------------------------- seats of one compound
+
+
+@pytest.fixture
+def compounds(community):
+    """Two compounds of one community, each with a pending claim."""
+    ours = CompoundFactory(community=community, name="幸福里一期")
+    theirs = CompoundFactory(community=community, name="幸福里二期")
+    for compound in (ours, theirs):
+        MembershipFactory(dwelling__building__compound=compound)
+    return ours, theirs
+
+
+def seat_of_compound(compound, kind: str = "owners_committee"):
+    user = UserFactory()
+    people.grant_role(None, user, kind, compound.community, compound)
+    user.refresh_from_db()
+    return with_totp(user)
+
+
+def test_compound_seat_lists_only_its_compounds_places_and_claims(client, community, compounds):
+    ours, _ = compounds
+    claim = Membership.objects.get(dwelling__building__compound=ours)
+    dwelling = claim.dwelling
+    sign_in_staff(client, seat_of_compound(ours))
+
+    assert listed(client, "/admin/dwellings/") == [dwelling]
+    assert listed(client, "/admin/buildings/") == [dwelling.building]
+    assert listed(client, "/admin/compounds/") == [ours]
+    assert listed(client, "/admin/memberships/") == [claim]
+    assert listed(client, "/admin/communities/") == [community]
+    assert filter_choices(client, "/admin/dwellings/", "compound") == [ours.pk]
+    assert filter_choices(client, "/admin/dwellings/", "building") == [dwelling.building_id]
+
+
+def test_compound_seat_sees_the_seats_of_its_compound_only(client, committee, compounds):
+    ours, theirs = compounds
+    seat = seat_of_compound(ours)
+    seat_of_compound(theirs)
+    sign_in_staff(client, seat)
+
+    assert [role.user for role in listed(client, "/admin/roles/")] == [seat]
+
+
+def test_compound_seat_queue_and_dashboard_count_its_compound_only(client, compounds):
+    ours, theirs = compounds
+    theirs_claim = Membership.objects.get(dwelling__building__compound=theirs)
+    sign_in_staff(client, seat_of_compound(ours))
+
+    queue = client.get(QUEUE).content.decode()
+    dashboard = client.get("/admin/").content.decode()
+    verify = client.post(f"/admin/verification/{theirs_claim.pk}/verify/")
+
+    assert queue.count("data-verify=") == 1
+    assert f'data-verify="{theirs_claim.pk}"' not in queue
+    assert claims_waiting(dashboard) == [1]
+    assert verify.status_code == 403
+    theirs_claim.refresh_from_db()
+    assert theirs_claim.status == Membership.Status.PENDING
+
+
+def test_compound_seat_cannot_open_another_compounds_dwelling_or_the_community(
+    client, community, compounds
+):
+    ours, theirs = compounds
+    own = Dwelling.objects.get(building__compound=ours)
+    foreign = Dwelling.objects.get(building__compound=theirs)
+    sign_in_staff(client, seat_of_compound(ours, "residents_committee"))
+    before = trace_count()
+
+    own_form = client.get(f"/admin/dwellings/edit/{own.pk}/")
+    foreign_form = client.get(f"/admin/dwellings/edit/{foreign.pk}/")
+    foreign_post = client.post(
+        f"/admin/dwellings/edit/{foreign.pk}/", dwelling_form(foreign, registered_area="1.00")
+    )
+    communities = client.get("/admin/communities/").content.decode()
+
+    assert own_form.status_code == 200
+    assert list(own_form.context["form"].fields["building"].queryset) == [own.building]
+    assert (foreign_form.status_code, foreign_post.status_code) == (404, 404)
+    assert community.name in communities
+    assert f"/admin/communities/edit/{community.pk}/" not in communities
+    assert client.get(f"/admin/communities/edit/{community.pk}/").status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.registered_area == Decimal("89.50")
+    assert trace_count() == before
+
+
+def test_compound_seat_trace_shows_entries_about_its_compound_only(client, compounds):
+    ours, theirs = compounds
+    seat = seat_of_compound(ours)
+    own = traced(Dwelling.objects.get(building__compound=ours), "dwelling.changed")
+    foreign = traced(
+        Membership.objects.get(dwelling__building__compound=theirs), "membership.verified"
+    )
+    own_seat = TraceEntry.objects.get(action="role.granted", object_id=str(seat.roles.get().pk))
+    sign_in_staff(client, seat)
+
+    assert set(listed(client, "/admin/trace/")) == {own, own_seat}
+    assert policies.can_read_trace_entry(seat, own)
+    assert not policies.can_read_trace_entry(seat, foreign)
