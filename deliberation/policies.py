@@ -52,12 +52,16 @@ def can_verify_membership(user, membership: Membership) -> bool:
 
 
 def can_manage_roles(user, community: Community) -> bool:
+    """Seats are granted by the residents' committee of the whole community."""
     if not is_signed_in(user):
         return False
     return (
         user.is_superuser
         or Role.objects.filter(
-            user=user, community=community, kind=Role.Kind.RESIDENTS_COMMITTEE
+            user=user,
+            community=community,
+            kind=Role.Kind.RESIDENTS_COMMITTEE,
+            compound__isnull=True,
         ).exists()
     )
 

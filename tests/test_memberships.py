@@ -280,3 +280,12 @@ def test_claim_finds_the_entrance_written_in_chinese(resident_client, dwelling):
     dwelling.save()
     resident_client.post("/me/claim/", claim_form(dwelling, entrance="二单元"))
     assert Membership.objects.filter(dwelling=dwelling).exists()
+
+
+def test_a_residents_committee_seat_of_one_compound_grants_no_roles(dwelling):
+    compound = dwelling.building.compound
+    community = compound.community
+    clerk = UserFactory()
+    people.grant_role(None, clerk, Role.Kind.RESIDENTS_COMMITTEE, community, compound)
+    with pytest.raises(PermissionDenied):
+        people.grant_role(clerk, UserFactory(), Role.Kind.PROPERTY_COMPANY, community)
