@@ -1,0 +1,393 @@
+"""Everything that changes a poll. Each function checks its rule inside one transaction
+and announces what happened with a signal, sent inside the transaction, so that a
+listener (deliberation's trace) records it atomically with the change."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import signals
+from .electorate import Head
+from .models import (
+    Answer,
+    Ballot,
+    MultipleChoiceQuestion,
+    Option,
+    Participation,
+    Poll,
+    PollResult,
+    Question,
+    RankedChoiceQuestion,
+    RollEntry,
+    ScoreQuestion,
+    SingleChoiceQuestion,
+    VoterRoll,
+    YesNoQuestion,
+)
+from .registry import get_ruleset
+from .rules import RuleSetError
+from .tally import tally
+
+QUESTION_KINDS = {
+    "yes_no": YesNoQuestion,
+    "single": SingleChoiceQuestion,
+    "multiple": MultipleChoiceQuestion,
+    "ranked": RankedChoiceQuestion,
+    "score": ScoreQuestion,
+}
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def yes_no_options() -> list[tuple[str, str]]:
+    return [("yes", _("agree")), ("no", _("disagree")), ("abstain", _("abstain"))]
+
+
+@transaction.atomic
+def create_poll(
+    actor,
+    *,
+    title: str,
+    scope_label: str,
+    electorate: str,
+    rule_name: str,
+    questions: Sequence[dict[str, Any]],
+    description: str = "",
+    secrecy: str = Poll.Secrecy.PUBLIC,
+    results: str = Poll.Results.HIDDEN_UNTIL_CLOSED,
+    allow_change: bool = False,
+    opens_at=None,
+    closes_at=None,
+) -> Poll:
+    """A draft poll. `questions` are dicts: kind, text, options (labels), and for
+    multiple choice min_picks/max_picks, for scores max_score."""
+    try:
+        rule = get_ruleset(rule_name)
+    except RuleSetError as error:
+        raise ValidationError(str(error)) from error
+    if secrecy == Poll.Secrecy.SECRET and rule.uses_area:
+        raise ValidationError(
+            _(
+                "A vote weighted by floor area cannot be secret: the area on a ballot would "
+                "point to its voter. Choose named or public."
+            )
+        )
+    if not questions:
+        raise ValidationError(_("A poll needs at least one question."))
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise ValidationError(_("The poll must close after it opens."))
+    poll = Poll.objects.create(
+        title=title,
+        description=description,
+        scope_label=scope_label,
+        electorate=electorate,
+        rule_name=rule_name,
+        rule=rule.as_data(),
+        secrecy=secrecy,
+        results=results,
+        allow_change=allow_change,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        created_by=actor,
+    )
+    for position, spec in enumerate(questions):
+        _add_question(poll, position, spec)
+    signals.poll_changed.send(Poll, poll=poll, actor=actor, action="poll.created")
+    return poll
+
+
+def _add_question(poll: Poll, position: int, spec: dict[str, Any]) -> Question:
+    model = QUESTION_KINDS.get(spec.get("kind", ""))
+    if model is None:
+        raise ValidationError(_("Unknown kind of question: %(kind)s") % {"kind": spec.get("kind")})
+    text = (spec.get("text") or "").strip()
+    if not text:
+        raise ValidationError(_("Every question needs its text."))
+    extra = {}
+    if model is YesNoQuestion:
+        options = yes_no_options()
+    else:
+        labels = [label.strip() for label in spec.get("options", []) if label.strip()]
+        if len(labels) < 2:
+            raise ValidationError(_("“%(text)s” needs at least two options.") % {"text": text})
+        options = [("", label) for label in labels]
+    if model is MultipleChoiceQuestion:
+        low, high = int(spec.get("min_picks", 1)), int(spec.get("max_picks", len(options)))
+        if not 0 <= low <= high <= len(options) or high == 0:
+            raise ValidationError(
+                _("“%(text)s”: picks must satisfy 0 ≤ at least ≤ at most ≤ %(n)d options.")
+                % {"text": text, "n": len(options)}
+            )
+        extra = {"min_picks": low, "max_picks": high}
+    if model is ScoreQuestion:
+        extra = {"max_score": int(spec.get("max_score", 5))}
+    question = model.objects.create(poll=poll, position=position, text=text, **extra)
+    Option.objects.bulk_create(
+        Option(question=question, position=i, code=code, label=label)
+        for i, (code, label) in enumerate(options)
+    )
+    return question
+
+
+def _require_state(poll: Poll, *states: str) -> None:
+    if poll.state not in states:
+        raise ValidationError(
+            _("Not possible while the poll is %(state)s.") % {"state": poll.get_state_display()}
+        )
+
+
+@transaction.atomic
+def prepare_roll(actor, poll: Poll, heads: Iterable[Head]) -> VoterRoll:
+    """Write (or rewrite) the draft roll from the caller's provider, for review before
+    opening."""
+    poll = Poll.objects.select_for_update().get(pk=poll.pk)
+    _require_state(poll, Poll.State.DRAFT)
+    VoterRoll.objects.filter(poll=poll).delete()
+    heads = list(heads)
+    roll = VoterRoll.objects.create(
+        poll=poll,
+        heads_total=len(heads),
+        area_total=sum((h.area for h in heads), Decimal("0.00")),
+    )
+    RollEntry.objects.bulk_create(
+        (
+            RollEntry(
+                roll=roll,
+                key=h.key,
+                label=h.label[:200],
+                user_id=h.user_id,
+                dwellings=h.dwellings,
+                area=h.area,
+                group=h.group,
+            )
+            for h in heads
+        ),
+        batch_size=1000,
+    )
+    signals.poll_changed.send(
+        Poll, poll=poll, actor=actor, action="poll.roll_prepared", after={"voters": len(heads)}
+    )
+    return roll
+
+
+@transaction.atomic
+def correct_roll_entry(
+    actor, entry: RollEntry, *, area: Decimal | None = None, remove: bool = False, reason: str
+) -> None:
+    """Correct one entry of a draft roll. Once the poll opens the roll is frozen."""
+    entry = RollEntry.objects.select_related("roll__poll").select_for_update().get(pk=entry.pk)
+    roll, poll = entry.roll, entry.roll.poll
+    _require_state(poll, Poll.State.DRAFT)
+    if not (reason or "").strip():
+        raise ValidationError(_("Say why the roll is corrected."))
+    before = {"key": entry.key, "area": str(entry.area)}
+    if remove:
+        entry.delete()
+        after = {"removed": True}
+    else:
+        if area is None or area < 0:
+            raise ValidationError(_("Give the corrected area, zero or more."))
+        entry.area = area
+        entry.save(update_fields=["area"])
+        after = {"area": f"{area:.2f}"}
+    entries = roll.entries.all()
+    roll.heads_total = entries.count()
+    roll.area_total = sum(entries.values_list("area", flat=True), Decimal("0.00"))
+    roll.save(update_fields=["heads_total", "area_total"])
+    signals.poll_changed.send(
+        Poll,
+        poll=poll,
+        actor=actor,
+        action="poll.roll_corrected",
+        before=before,
+        after={**after, "reason": reason.strip()},
+    )
+
+
+@transaction.atomic
+def open_poll(actor, poll: Poll, heads: Iterable[Head] | None = None) -> Poll:
+    """Open the poll and freeze its roll (the record date). Without a prepared roll,
+    `heads` from the caller's provider become the roll now."""
+    poll = Poll.objects.select_for_update().get(pk=poll.pk)
+    _require_state(poll, Poll.State.DRAFT)
+    if not VoterRoll.objects.filter(poll=poll).exists():
+        if heads is None:
+            raise ValidationError(_("Prepare the voter roll before opening the poll."))
+        prepare_roll(actor, poll, heads)
+    roll = poll.roll
+    if roll.heads_total == 0:
+        raise ValidationError(_("The voter roll is empty: nobody could vote."))
+    now = timezone.now()
+    roll.frozen_at = now
+    roll.save(update_fields=["frozen_at"])
+    poll.state, poll.opened_at = Poll.State.OPEN, now
+    poll.save(update_fields=["state", "opened_at"])
+    signals.poll_opened.send(Poll, poll=poll, actor=actor)
+    return poll
+
+
+@dataclass(frozen=True)
+class Cast:
+    ballot: Ballot
+    receipt: str
+    changed: bool = False
+
+
+def _receipt() -> str:
+    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
+
+
+def _answers(poll: Poll, choices: dict[int, Any]) -> list[tuple[Question, list[tuple]]]:
+    """Check the voter's choices against each question; (question, [(option, rank,
+    score)]) for each. `choices` maps question id to an option id (yes/no, single), a list
+    of option ids (multiple), option ids in rank order (ranked) or {option id: score}."""
+    checked = []
+    for question in poll.questions.prefetch_related("options"):
+        options = {o.pk: o for o in question.options.all()}
+        picked = choices.get(question.pk)
+        if picked in (None, "", [], {}):
+            raise ValidationError(_("Answer “%(text)s”.") % {"text": question.text})
+        try:
+            if question.kind in ("yes_no", "single"):
+                rows = [(options[int(picked)], None, None)]
+            elif question.kind == "multiple":
+                ids = {int(p) for p in picked}
+                if not question.min_picks <= len(ids) <= question.max_picks:
+                    raise ValidationError(
+                        _("Pick between %(low)d and %(high)d options for “%(text)s”.")
+                        % {
+                            "low": question.min_picks,
+                            "high": question.max_picks,
+                            "text": question.text,
+                        }
+                    )
+                rows = [(options[i], None, None) for i in ids]
+            elif question.kind == "ranked":
+                ids = [int(p) for p in picked]
+                if len(set(ids)) != len(ids):
+                    raise ValidationError(
+                        _("Rank each option once in “%(text)s”.") % {"text": question.text}
+                    )
+                rows = [(options[i], rank, None) for rank, i in enumerate(ids, start=1)]
+            else:
+                rows = []
+                for option_id, score in dict(picked).items():
+                    score = int(score)
+                    if not 0 <= score <= question.max_score:
+                        raise ValidationError(
+                            _("Scores in “%(text)s” go from 0 to %(max)d.")
+                            % {"text": question.text, "max": question.max_score}
+                        )
+                    rows.append((options[int(option_id)], None, score))
+        except (KeyError, TypeError, ValueError):
+            raise ValidationError(
+                _("That is not an option of “%(text)s”.") % {"text": question.text}
+            ) from None
+        checked.append((question, rows))
+    return checked
+
+
+def _write_answers(ballot: Ballot, checked) -> None:
+    Answer.objects.bulk_create(
+        Answer(ballot=ballot, question=question, option=option, rank=rank, score=score)
+        for question, rows in checked
+        for option, rank, score in rows
+    )
+
+
+def cast_ballot(
+    poll: Poll,
+    entry: RollEntry,
+    choices: dict[int, Any],
+    *,
+    channel: str = Participation.Channel.ONLINE,
+    entered_by=None,
+    spoiled: bool = False,
+    scan=None,
+) -> Cast:
+    """One ballot per voter key, whatever the channel: the unique participation row makes
+    the database refuse a second. An online ballot may be replaced until the poll
+    closes if the poll allows it (not in a secret poll, where nobody can find it)."""
+    checked = [] if spoiled else _answers(poll, choices)
+    try:
+        with transaction.atomic():
+            poll = Poll.objects.select_for_update(of=("self",)).get(pk=poll.pk)
+            _require_state(poll, Poll.State.OPEN)
+            if entry.roll.poll_id != poll.pk:
+                raise ValidationError(_("This voter is not on this poll's roll."))
+            existing = (
+                Participation.objects.select_for_update().filter(poll=poll, entry=entry).first()
+            )
+            if existing is not None:
+                return _change(poll, existing, checked, channel)
+            participation = Participation.objects.create(
+                poll=poll, entry=entry, channel=channel, entered_by=entered_by, scan=scan or ""
+            )
+            ballot = Ballot.objects.create(
+                poll=poll,
+                participation=None if poll.secrecy == Poll.Secrecy.SECRET else participation,
+                receipt=_receipt(),
+                spoiled=spoiled,
+            )
+            _write_answers(ballot, checked)
+            signals.ballot_cast.send(
+                Poll, poll=poll, participation=participation, actor=entered_by, changed=False
+            )
+            return Cast(ballot, ballot.receipt)
+    except IntegrityError:
+        existing = Participation.objects.filter(poll=poll, entry=entry).first()
+        raise ValidationError(_already_voted(existing)) from None
+
+
+def _already_voted(participation: Participation | None) -> str:
+    if participation is None:
+        return _("This voter has already voted.")
+    return _("This voter has already voted (%(channel)s, %(time)s).") % {
+        "channel": participation.get_channel_display(),
+        "time": timezone.localtime(participation.voted_at).strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def _change(poll: Poll, participation: Participation, checked, channel: str) -> Cast:
+    if not (
+        poll.allow_change
+        and channel == Participation.Channel.ONLINE
+        and participation.channel == Participation.Channel.ONLINE
+        and poll.secrecy != Poll.Secrecy.SECRET
+    ):
+        raise ValidationError(_already_voted(participation))
+    ballot = participation.ballot
+    ballot.answers.all().delete()
+    _write_answers(ballot, checked)
+    signals.ballot_cast.send(Poll, poll=poll, participation=participation, actor=None, changed=True)
+    return Cast(ballot, ballot.receipt, changed=True)
+
+
+@transaction.atomic
+def close_poll(actor, poll: Poll) -> PollResult:
+    """Close the poll and keep its tally as a record."""
+    poll = Poll.objects.select_for_update().get(pk=poll.pk)
+    _require_state(poll, Poll.State.OPEN)
+    poll.state, poll.closed_at = Poll.State.CLOSED, timezone.now()
+    poll.save(update_fields=["state", "closed_at"])
+    result = PollResult.objects.create(poll=poll, data=tally(poll))
+    signals.poll_closed.send(Poll, poll=poll, actor=actor, result=result)
+    return result
+
+
+@transaction.atomic
+def publish_result(actor, poll: Poll) -> Poll:
+    poll = Poll.objects.select_for_update().get(pk=poll.pk)
+    _require_state(poll, Poll.State.CLOSED)
+    poll.state = Poll.State.PUBLISHED
+    poll.save(update_fields=["state"])
+    signals.poll_changed.send(Poll, poll=poll, actor=actor, action="poll.published")
+    return poll
