@@ -15,7 +15,7 @@ class DeliberationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the deployment checks)
+        from . import checks, receivers  # noqa: F401  (deployment checks, poll listeners)
 
         # A change to roles.PERMISSIONS_BY_KIND reaches existing groups at the next migrate.
         post_migrate.connect(_sync_role_groups, sender=self)

@@ -55,8 +55,11 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     public: bool = False,
+    community_id: int | None = None,
 ) -> TraceEntry:
-    """Append one entry for a change to `obj`. Must run inside the change's transaction."""
+    """Append one entry for a change to `obj`. Must run inside the change's transaction.
+    The entry's community is `obj`'s, or `community_id` for objects that do not know
+    their place (a poll knows only its electorate)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("trace.record() must run inside the transaction of its change")
     head, _ = TraceHead.objects.select_for_update().get_or_create(pk=1)
@@ -76,7 +79,7 @@ def record(
         before=_plain(before),
         after=_plain(after),
         is_public=public,
-        community_id=community_id_of(obj),
+        community_id=community_id if community_id is not None else community_id_of(obj),
         prev_hash=head.last_hash or GENESIS,
     )
     entry.hash = entry_hash(entry)

@@ -22,6 +22,14 @@ ACTION_LABELS = {
     "role.granted": _("role granted"),
     "role.revoked": _("role revoked"),
     "user.renamed": _("display name changed"),
+    "poll.created": _("poll created"),
+    "poll.roll_prepared": _("voter roll prepared"),
+    "poll.roll_corrected": _("voter roll corrected"),
+    "poll.opened": _("poll opened, voter roll frozen"),
+    "poll.ballot_cast": _("ballot cast"),
+    "poll.ballot_changed": _("ballot changed"),
+    "poll.closed": _("poll closed"),
+    "poll.published": _("poll result published"),
 }
 
 

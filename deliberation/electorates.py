@@ -1,0 +1,121 @@
+"""The electorates deliberation offers the voting engine: owners of the dwellings of a
+compound, a building or one entrance of a building, and the verified residents or
+households of a place. Each is named by a key stored with the poll
+("owners:building:12", "owners:entrance:12:2", "households:compound:3",
+"residents:community:1"), and read from the register at the moment it is called."""
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from polls.electorate import DwellingRecord, Head, owner_heads
+
+from .models import Building, Community, Compound, Dwelling, Membership
+
+KINDS = ("owners", "households", "residents")
+PLACES = {"community": Community, "compound": Compound, "building": Building}
+DWELLING_PLACE = {
+    "community": "building__compound__community_id",
+    "compound": "building__compound_id",
+    "building": "building_id",
+}
+
+
+class UnknownElectorate(ValueError):
+    pass
+
+
+def electorate_key(kind: str, place, entrance: str = "") -> str:
+    level = type(place).__name__.lower()
+    key = f"{kind}:{level}:{place.pk}"
+    return f"{key}:{entrance}" if entrance else key
+
+
+def parse(key: str) -> tuple[str, str, int, str]:
+    """(kind, level, place id, entrance) of an electorate key."""
+    parts = key.split(":")
+    try:
+        kind, level, pk, entrance = (parts + [""])[:4]
+        if kind not in KINDS or level not in PLACES:
+            raise ValueError
+        return kind, level, int(pk), entrance
+    except ValueError:
+        raise UnknownElectorate(_("Unknown electorate: %(key)s") % {"key": key}) from None
+
+
+def dwellings_of(key: str) -> QuerySet[Dwelling]:
+    _kind, level, pk, entrance = parse(key)
+    dwellings = Dwelling.objects.filter(**{DWELLING_PLACE[level]: pk})
+    return dwellings.filter(entrance=entrance) if entrance else dwellings
+
+
+def heads(key: str) -> list[Head]:
+    kind = parse(key)[0]
+    dwellings = dwellings_of(key).select_related("building__compound").order_by("pk")
+    if kind == "owners":
+        return owner_heads(_records(dwellings))
+    verified = Membership.objects.filter(
+        dwelling__in=dwellings, status=Membership.Status.VERIFIED
+    ).select_related("user", "dwelling__building__compound")
+    if kind == "households":
+        households: dict[int, Head] = {}
+        for membership in verified.order_by("dwelling_id", "pk"):
+            dwelling = membership.dwelling
+            households.setdefault(
+                dwelling.pk,
+                Head(
+                    key=f"household:{dwelling.pk}",
+                    label=str(dwelling),
+                    dwellings=[str(dwelling)],
+                    user_id=membership.user_id,
+                ),
+            )
+        return list(households.values())
+    people: dict[int, Head] = {}
+    for membership in verified.order_by("user_id", "pk"):
+        head = people.setdefault(
+            membership.user_id,
+            Head(
+                key=f"person:{membership.user_id}",
+                label=str(membership.user),
+                user_id=membership.user_id,
+            ),
+        )
+        head.dwellings.append(str(membership.dwelling))
+    return list(people.values())
+
+
+def _records(dwellings: Iterable[Dwelling]) -> Iterable[DwellingRecord]:
+    """Owners are keyed by their account when a verified owner is linked, else by the
+    phone of record, else the dwelling stands alone: two different people who share a
+    name are never merged."""
+    for dwelling in dwellings:
+        if dwelling.owner_id:
+            owner_key = f"user:{dwelling.owner_id}"
+        elif dwelling.owner_phone:
+            owner_key = f"phone:{dwelling.owner_phone}"
+        else:
+            owner_key = f"dwelling:{dwelling.pk}"
+        yield DwellingRecord(
+            key=str(dwelling),
+            owner_key=owner_key,
+            area=dwelling.registered_area,
+            developer_held=dwelling.developer_held,
+            delivered=dwelling.delivered,
+            label=dwelling.owner_name or str(dwelling),
+            user_id=dwelling.owner_id,
+        )
+
+
+def community_id(key: str) -> int | None:
+    """The community an electorate belongs to, for permissions and the trace."""
+    try:
+        _kind, level, pk, _entrance = parse(key)
+    except UnknownElectorate:
+        return None
+    if level == "community":
+        return pk
+    if level == "compound":
+        return Compound.objects.filter(pk=pk).values_list("community_id", flat=True).first()
+    return Building.objects.filter(pk=pk).values_list("compound__community_id", flat=True).first()
