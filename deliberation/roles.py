@@ -25,6 +25,8 @@ EDIT_PLACES = [
 ]
 VERIFY = ["deliberation.change_membership"]
 MANAGE_ROLES = ["deliberation.add_role", "deliberation.delete_role"]
+RUN_POLLS = ["polls.add_poll", "polls.change_poll", "polls.view_poll"]
+WATCH_POLLS = ["polls.view_poll"]
 ADMIN = ["wagtailadmin.access_admin"]
 
 PERMISSIONS_BY_KIND: dict[str, list[str]] = {
@@ -33,11 +35,12 @@ PERMISSIONS_BY_KIND: dict[str, list[str]] = {
     + VIEW_PEOPLE
     + EDIT_PLACES
     + VERIFY
-    + MANAGE_ROLES,
-    Role.Kind.OWNERS_COMMITTEE: ADMIN + VIEW_PLACES + VIEW_PEOPLE + VERIFY,
+    + MANAGE_ROLES
+    + RUN_POLLS,
+    Role.Kind.OWNERS_COMMITTEE: ADMIN + VIEW_PLACES + VIEW_PEOPLE + VERIFY + RUN_POLLS,
     Role.Kind.PROPERTY_COMPANY: ADMIN + VIEW_PLACES,
-    Role.Kind.PARTY_ORGANISATION: ADMIN + VIEW_PLACES,
-    Role.Kind.SUPERVISORY_COMMITTEE: ADMIN + VIEW_PLACES + VIEW_PEOPLE,
+    Role.Kind.PARTY_ORGANISATION: ADMIN + VIEW_PLACES + WATCH_POLLS,
+    Role.Kind.SUPERVISORY_COMMITTEE: ADMIN + VIEW_PLACES + VIEW_PEOPLE + WATCH_POLLS,
 }
 
 # Role kinds whose holders verify residents' claims to dwellings.
