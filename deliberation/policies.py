@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 
+from polls.models import Poll
+
 from .models import (
     Building,
     Community,
@@ -226,3 +228,53 @@ def verifiable_memberships(user) -> Q:
     roles = Role.objects.filter(user=user, kind__in=VERIFYING_KINDS).order_by()
     seats = frozenset(roles.values_list("community_id", "compound_id"))
     return scope_filter(Membership, seats) & ~Q(user=user)
+
+
+# ---------------------------------------------------------------------------- polls
+# A poll belongs to the place of its electorate, whose key names it as
+# kind:level:id[:entrance] (see electorates): "owners:building:12:2".
+
+
+def can_handle_polls_in(user, place, action: str) -> bool:
+    """Whether the person may `action` (view, add, change) polls whose electorate lives in
+    `place` (a community, compound or building). A compound's seat reaches the polls of
+    its compound and its buildings, not those of the whole community."""
+    if not is_signed_in(user) or place is None:
+        return False
+    if not user.has_perm(f"polls.{action}_poll"):
+        return False
+    scope = back_office_scope(user, Poll, action)
+    if isinstance(place, Community) and scope is not None:
+        return place.pk in _split(scope)[0]
+    return scope_covers(scope, place)
+
+
+def poll_scope_filter(scope: frozenset[Seat] | None) -> Q:
+    """A filter on polls matching those whose electorate lives in a place the seats of
+    `scope` reach (the SQL side of `can_handle_polls_in`)."""
+    if scope is None:
+        return Q()
+    whole, compounds = _split(scope)
+    places = {
+        "community": whole,
+        "compound": set(
+            Compound.objects.filter(Q(community_id__in=whole) | Q(pk__in=compounds))
+            .order_by()
+            .values_list("pk", flat=True)
+        ),
+        "building": set(
+            Building.objects.filter(
+                Q(compound__community_id__in=whole) | Q(compound_id__in=compounds)
+            )
+            .order_by()
+            .values_list("pk", flat=True)
+        ),
+    }
+    alternatives = [
+        f"{level}:({'|'.join(str(pk) for pk in sorted(ids))})"
+        for level, ids in places.items()
+        if ids
+    ]
+    if not alternatives:
+        return Q(pk__in=[])
+    return Q(electorate__regex=rf"^[a-z]+:({'|'.join(alternatives)})(:|$)")

@@ -1,7 +1,9 @@
 """The read side: querysets that fetch what a page shows in a fixed number of queries."""
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+
+from polls.models import Participation, Poll, RollEntry
 
 from .models import Building, Community, Compound, Dwelling, Membership, Role, TraceEntry
 
@@ -81,3 +83,51 @@ def community_overview(community_ids, queue: QuerySet[Membership]) -> QuerySet[C
         )
         .order_by("name")
     )
+
+
+# ---------------------------------------------------------------------------- polls
+
+
+def poll_listing(where: Q) -> QuerySet[Poll]:
+    """Polls that `where` matches, each with its ballots cast and its number of voters."""
+    return Poll.objects.filter(where).annotate(
+        ballots_cast=Count("participations", distinct=True), voters=F("roll__heads_total")
+    )
+
+
+def poll_with_roll(pk: int) -> Poll:
+    """One poll with its roll (if prepared) and its result (if closed)."""
+    return Poll.objects.select_related("roll", "result", "created_by").get(pk=pk)
+
+
+def roll_entries(poll: Poll) -> QuerySet[RollEntry]:
+    return RollEntry.objects.filter(roll__poll=poll).order_by("pk")
+
+
+def participation_by_channel(poll: Poll) -> dict[str, int]:
+    """How many voters have voted, online and on paper."""
+    rows = (
+        Participation.objects.filter(poll=poll)
+        .order_by()
+        .values("channel")
+        .annotate(count=Count("pk"))
+    )
+    return {row["channel"]: row["count"] for row in rows}
+
+
+def roll_entries_matching(poll: Poll, text: str) -> list[RollEntry]:
+    """The roll entries a counting clerk means by `text`: the voter key, or one of the
+    dwellings the entry stands for, as the roll shows it (spaces do not matter)."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    entries = roll_entries(poll).select_related("roll")
+    by_key = list(entries.filter(key=text))
+    if by_key:
+        return by_key
+    wanted = "".join(text.split())
+    return [
+        entry
+        for entry in entries
+        if any("".join(str(d).split()) == wanted for d in entry.dwellings)
+    ]

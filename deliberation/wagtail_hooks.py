@@ -511,3 +511,13 @@ def add_community_overview(request, panels):
 def hide_wagtail_help(request, menu_items):
     """Wagtail's own help and release notes are not for committee members."""
     menu_items[:] = [item for item in menu_items if item.name != "help"]
+
+
+# ---------------------------------------------------------------------------- polls
+
+
+@hooks.register("register_admin_viewset")
+def register_polls():
+    from .poll_admin import PollViewSet
+
+    return PollViewSet()
