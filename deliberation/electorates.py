@@ -1,12 +1,14 @@
 """The electorates deliberation offers the voting engine: owners of the dwellings of a
 compound, a building or one entrance of a building, and the verified residents or
 households of a place. Each is named by a key stored with the poll
-("owners:building:12", "owners:entrance:12:2", "households:compound:3",
-"residents:community:1"), and read from the register at the moment it is called."""
+("owners:building:12", "owners:building:12:2" for entrance 2 of building 12,
+"households:compound:3", "residents:community:1"), and read from the register at the moment it is called."""
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from polls.electorate import DwellingRecord, Head, owner_heads
@@ -51,6 +53,12 @@ def dwellings_of(key: str) -> QuerySet[Dwelling]:
 
 
 def heads(key: str) -> list[Head]:
+    """The voters of an electorate, labelled in the site's language whoever asks."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _heads(key)
+
+
+def _heads(key: str) -> list[Head]:
     kind = parse(key)[0]
     dwellings = dwellings_of(key).select_related("building__compound").order_by("pk")
     if kind == "owners":
