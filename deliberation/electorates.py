@@ -2,7 +2,8 @@
 compound, a building or one entrance of a building, and the verified residents or
 households of a place. Each is named by a key stored with the poll
 ("owners:building:12", "owners:building:12:2" for entrance 2 of building 12,
-"households:compound:3", "residents:community:1"), and read from the register at the moment it is called."""
+"households:compound:3", "residents:community:1"), and read from the register at the
+moment it is called."""
 
 from collections.abc import Iterable
 
