@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import signals
@@ -113,7 +114,9 @@ def _add_question(poll: Poll, position: int, spec: dict[str, Any]) -> Question:
         raise ValidationError(_("Every question needs its text."))
     extra = {}
     if model is YesNoQuestion:
-        options = yes_no_options()
+        # Stored labels are in the site's language, whoever creates the poll.
+        with translation.override(settings.LANGUAGE_CODE):
+            options = [(code, str(label)) for code, label in yes_no_options()]
     else:
         labels = [label.strip() for label in spec.get("options", []) if label.strip()]
         if len(labels) < 2:

@@ -11,6 +11,8 @@ from django.db import transaction
 
 from deliberation.models import Community, Dwelling, Membership, Role, User
 from deliberation.services import imports, people
+from deliberation.services import polls as poll_services
+from polls.models import Poll
 
 COMMUNITY = "幸福里社区"
 # A fixed secret so that `./dev totp PHONE` can print the demo staff's current code.
@@ -56,6 +58,9 @@ def register_rows(rng: random.Random) -> list[dict[str, str]]:
                         area = Decimal(rng.randrange(6800, 14200)) / 100
                         developer_held = unsold and floor >= 3
                         name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+                        number = f"{floor}{unit:02d}"
+                        if (compound, building, entrance) == ("幸福里一期", "3号楼", 2):
+                            name = {"301": "王秀英", "302": "李建国"}.get(number, name)
                         rows.append(
                             {
                                 "_line": str(len(rows) + 2),
@@ -63,7 +68,7 @@ def register_rows(rng: random.Random) -> list[dict[str, str]]:
                                 "building": building,
                                 "entrance": str(entrance),
                                 "floor": str(floor),
-                                "number": f"{floor}{unit:02d}",
+                                "number": number,
                                 "registered_area": f"{area:.2f}",
                                 "area_source": "surveyed" if unsold else "registered",
                                 "owner_name": "" if developer_held else name,
@@ -97,6 +102,7 @@ class Command(BaseCommand):
             people.grant_role(admin, user, kind, community, compound, title)
             chair = chair or user
         self._residents(community, chair, rng)
+        self._polls(community, chair, rng)
         counts = {
             "dwellings": Dwelling.objects.filter(building__compound__community=community).count(),
             "verified": Membership.objects.filter(status="verified").count(),
@@ -108,6 +114,64 @@ class Command(BaseCommand):
                 f"and {counts['pending']} pending memberships."
             )
         )
+
+    def _polls(self, community: Community, chair: User, rng: random.Random) -> None:
+        """An open owners' vote on the elevator of 3号楼 2单元 (王阿姨 may vote online;
+        paper ballots of neighbours already counted) and a published residents' vote."""
+        if Poll.objects.exists():
+            return
+        compound = community.compounds.get(name="幸福里一期")
+        building = compound.buildings.get(name="3号楼")
+        elevator = poll_services.create_poll(
+            chair,
+            kind="owners",
+            place=building,
+            entrance="2",
+            rule_name="owners_special",
+            title="3号楼2单元加装电梯及使用维修资金",
+            description=(
+                "拟在3号楼2单元加装电梯一部，费用按楼层分摊，不足部分申请使用专项维修资金。"
+                "方案及分摊表已在单元门口公示。"
+            ),
+            secrecy=Poll.Secrecy.NAMED,
+            results=Poll.Results.LIVE,
+            questions=[{"kind": "yes_no", "text": "是否同意加装电梯并使用维修资金？"}],
+        )
+        poll_services.prepare_roll(chair, elevator)
+        poll_services.open_poll(chair, elevator)
+        question = elevator.questions.get()
+        options = {o.code: o.pk for o in question.options.all()}
+        # 王阿姨 (301) votes herself online; fourteen neighbours voted on paper.
+        others = elevator.roll.entries.exclude(user__phone="+8613800000001").order_by("pk")
+        for entry in others[:14]:
+            choice = rng.choice(["yes", "yes", "yes", "no", "abstain"])
+            poll_services.enter_paper_ballot(chair, elevator, entry, {question.pk: options[choice]})
+
+        greening = poll_services.create_poll(
+            chair,
+            kind="households",
+            place=compound,
+            title="小区绿化改造方案评议",
+            secrecy=Poll.Secrecy.SECRET,
+            results=Poll.Results.HIDDEN_UNTIL_CLOSED,
+            questions=[
+                {
+                    "kind": "single",
+                    "text": "中心花园改造选哪个方案？",
+                    "options": ["方案一：增加健身步道", "方案二：增设儿童游乐区", "维持现状"],
+                }
+            ],
+        )
+        poll_services.prepare_roll(chair, greening)
+        poll_services.open_poll(chair, greening)
+        question = greening.questions.get()
+        choices = list(question.options.values_list("pk", flat=True))
+        for entry in greening.roll.entries.order_by("pk")[:12]:
+            poll_services.enter_paper_ballot(
+                chair, greening, entry, {question.pk: rng.choice(choices)}
+            )
+        poll_services.close_poll(chair, greening)
+        poll_services.publish_result(chair, greening)
 
     def _user(self, phone: str, name: str, superuser: bool = False) -> User:
         user = User.objects.filter(phone=phone).first()
