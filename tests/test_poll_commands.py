@@ -26,7 +26,9 @@ HUNDRED = Decimal("100.00")
 
 
 @pytest.fixture(autouse=True)
-def _english():
+def _english(settings):
+    """These tests read English wording; polls store labels in the site's language."""
+    settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
 

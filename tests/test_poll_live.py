@@ -18,6 +18,12 @@ ALLOWED_ORIGIN = b"http://127.0.0.1:8000"
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the English wording; the site's default language is Chinese."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def session_cookie(user) -> bytes:
     client = Client()
     client.force_login(user)

@@ -15,6 +15,13 @@ from .factories import UserFactory, sign_in_staff, with_totp
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the English wording; the site's default language is Chinese."""
+    settings.LANGUAGE_CODE = "en"
+
+
 HUNDRED = Decimal("100.00")
 KINDS = {
     "yes_no": {"kind": "yes_no", "text": "是否同意加装电梯？"},
