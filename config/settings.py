@@ -111,6 +111,15 @@ DATABASES = {
         conn_max_age=0,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Under ASGI every request runs in its own thread with its own connection; a pool
+    # per process makes a burst of voters wait for a connection instead of exhausting
+    # PostgreSQL's max_connections.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": int(os.environ.get("DB_POOL_SIZE", "20")),
+        "timeout": 30,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for the writer lock instead of failing at once; concurrent writers queue up.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
