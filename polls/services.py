@@ -248,12 +248,16 @@ def _receipt() -> str:
     return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
 
 
-def _answers(poll: Poll, choices: dict[int, Any]) -> list[tuple[Question, list[tuple]]]:
+def _answers(
+    poll: Poll, choices: dict[int, Any], questions: Sequence[Question] | None = None
+) -> list[tuple[Question, list[tuple]]]:
     """Check the voter's choices against each question; (question, [(option, rank,
     score)]) for each. `choices` maps question id to an option id (yes/no, single), a list
     of option ids (multiple), option ids in rank order (ranked) or {option id: score}."""
     checked = []
-    for question in poll.questions.prefetch_related("options"):
+    if questions is None:
+        questions = poll.questions.prefetch_related("options")
+    for question in questions:
         options = {o.pk: o for o in question.options.all()}
         picked = choices.get(question.pk)
         if picked in (None, "", [], {}):
@@ -315,22 +319,27 @@ def cast_ballot(
     entered_by=None,
     spoiled: bool = False,
     scan=None,
+    voter=None,
+    questions: Sequence[Question] | None = None,
 ) -> Cast:
     """One ballot per voter key, whatever the channel: the unique participation row makes
     the database refuse a second. An online ballot may be replaced until the poll
-    closes if the poll allows it (not in a secret poll, where nobody can find it)."""
-    checked = [] if spoiled else _answers(poll, choices)
+    closes if the poll allows it (not in a secret poll, where nobody can find it).
+    `voter` is the signed-in person casting online; `questions`, with their options
+    prefetched, spare loading them again when the caller has them."""
+    checked = [] if spoiled else _answers(poll, choices, questions)
+    actor = entered_by or voter
     try:
         with transaction.atomic():
             poll = _share_lock(poll)
             _require_state(poll, Poll.State.OPEN)
-            if entry.roll.poll_id != poll.pk:
+            if entry.roll_id != poll.roll.pk:
                 raise ValidationError(_("This voter is not on this poll's roll."))
             existing = (
                 Participation.objects.select_for_update().filter(poll=poll, entry=entry).first()
             )
             if existing is not None:
-                return _change(poll, existing, checked, channel)
+                return _change(poll, existing, checked, channel, actor)
             participation = Participation.objects.create(
                 poll=poll, entry=entry, channel=channel, entered_by=entered_by, scan=scan or ""
             )
@@ -342,7 +351,7 @@ def cast_ballot(
             )
             _write_answers(ballot, checked)
             signals.ballot_cast.send(
-                Poll, poll=poll, participation=participation, actor=entered_by, changed=False
+                Poll, poll=poll, participation=participation, actor=actor, changed=False
             )
             return Cast(ballot, ballot.receipt)
     except IntegrityError:
@@ -357,7 +366,7 @@ def _share_lock(poll: Poll) -> Poll:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT id FROM polls_poll WHERE id = %s FOR SHARE", [poll.pk])
-    return Poll.objects.get(pk=poll.pk)
+    return Poll.objects.select_related("roll").get(pk=poll.pk)
 
 
 def _already_voted(participation: Participation | None) -> str:
@@ -369,7 +378,7 @@ def _already_voted(participation: Participation | None) -> str:
     }
 
 
-def _change(poll: Poll, participation: Participation, checked, channel: str) -> Cast:
+def _change(poll: Poll, participation: Participation, checked, channel: str, actor) -> Cast:
     if not (
         poll.allow_change
         and channel == Participation.Channel.ONLINE

@@ -108,10 +108,13 @@ def vote(request, pk: int):
     refusal = policies.vote_refusal(request.user, poll, entry, participation)
     if refusal is not None:
         return _refuse(request, refusal, poll=poll if entry is not None else None)
-    form = BallotForm(request.POST, questions=queries.questions(poll))
+    questions = queries.questions(poll)
+    form = BallotForm(request.POST, questions=questions)
     if form.is_valid():
         try:
-            cast = services.cast_ballot(poll, entry, form.choices)
+            cast = services.cast_ballot(
+                poll, entry, form.choices, voter=request.user, questions=questions
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
