@@ -37,26 +37,52 @@ def ballots_csv(poll: Poll) -> str:
     writer.writerow(
         [_("voter"), _("dwellings"), _("area (m²)"), _("channel"), _("voted at"), *question_headers]
     )
+    for row in _voter_rows(poll, questions, answers):
+        writer.writerow(
+            [
+                _cell(row["voter"]),
+                _cell("; ".join(row["dwellings"])),
+                row["area"],
+                row["channel"],
+                row["voted_at"],
+                *row["choices"],
+            ]
+        )
+    return out.getvalue()
+
+
+def voter_rows(poll: Poll) -> list[dict]:
+    """Who chose what, for a `public` poll's results page (choices visible per
+    voter and dwelling). Empty for other polls."""
+    if poll.secrecy != Poll.Secrecy.PUBLIC:
+        return []
+    questions = list(poll.questions.non_polymorphic().order_by("position", "pk"))
+    return _voter_rows(poll, questions, _answers(poll))
+
+
+def _voter_rows(poll: Poll, questions, answers: dict[tuple[int, int], str]) -> list[dict]:
     ballots = (
-        Ballot.objects.filter(poll=poll)
+        Ballot.objects.filter(poll=poll, participation__isnull=False)
         .select_related("participation__entry")
         .order_by("participation__voted_at", "participation__entry_id")
     )
+    rows = []
     for ballot in ballots:
         participation = ballot.participation
-        if participation is None:
-            voter = ["", "", "", "", ""]
-        else:
-            entry = participation.entry
-            voter = [
-                _cell(entry.label),
-                _cell("; ".join(str(d) for d in entry.dwellings)),
-                f"{entry.area:.2f}",
-                participation.get_channel_display(),
-                timezone.localtime(participation.voted_at).strftime("%Y-%m-%d %H:%M:%S"),
-            ]
-        writer.writerow([*voter, *_choices(ballot, questions, answers)])
-    return out.getvalue()
+        entry = participation.entry
+        rows.append(
+            {
+                "voter": entry.label,
+                "dwellings": [str(d) for d in entry.dwellings],
+                "area": f"{entry.area:.2f}",
+                "channel": participation.get_channel_display(),
+                "voted_at": timezone.localtime(participation.voted_at).strftime(
+                    "%Y-%m-%d %H:%M:%S"
+                ),
+                "choices": _choices(ballot, questions, answers),
+            }
+        )
+    return rows
 
 
 def _answers(poll: Poll) -> dict[tuple[int, int], str]:

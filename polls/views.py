@@ -16,7 +16,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import charts, policies, queries, services
+from . import charts, exports, policies, queries, services
 from .forms import BallotForm
 from .models import Poll
 
@@ -157,6 +157,9 @@ def results(request, pk: int):
         "finished": policies.is_finished(poll),
         **_results(request, poll, entry),
     }
+    if context["results"] is not None:
+        context["voters"] = exports.voter_rows(poll)
+        context["question_texts"] = [q["text"] for q in context["results"]["questions"]]
     return render(request, "polls/results.html", context)
 
 

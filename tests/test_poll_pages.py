@@ -439,7 +439,7 @@ def test_results_page_query_count_does_not_grow_with_ballots(
             },
         )
     client.force_login(voters[0])
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(21):
         response = client.get(f"/polls/{poll.pk}/results/")
     assert response.context["results"]["ballots"] == ballots
 
@@ -503,3 +503,34 @@ def test_receipts_page_query_count_does_not_grow_with_ballots(
     with django_assert_max_num_queries(8):
         response = client.get(f"/polls/{poll.pk}/receipts/")
     assert response.context["page"].paginator.count == ballots
+
+
+def test_a_public_poll_shows_each_voters_choice_and_a_named_one_does_not(client):
+    from polls.electorate import Head
+
+    voters = [UserFactory() for _ in range(2)]
+    shown = {}
+    for secrecy in ("public", "named"):
+        poll = services.create_poll(
+            None,
+            title=f"{secrecy} vote",
+            scope_label="s",
+            electorate="test",
+            rule_name="simple_majority",
+            secrecy=secrecy,
+            results="live",
+            questions=[{"kind": "yes_no", "text": "Agree?"}],
+        )
+        services.open_poll(
+            None, poll, [Head(key=f"p{u.pk}", label=f"Voter {u.pk}", user_id=u.pk) for u in voters]
+        )
+        question = poll.questions.get()
+        services.cast_ballot(
+            poll,
+            poll.roll.entries.get(user=voters[0]),
+            {question.pk: question.options.get(code="no").pk},
+        )
+        client.force_login(voters[1])
+        shown[secrecy] = client.get(f"/polls/{poll.pk}/results/").content.decode()
+    assert f"Voter {voters[0].pk}" in shown["public"]
+    assert f"Voter {voters[0].pk}" not in shown["named"]
