@@ -3,7 +3,7 @@ from django.core.cache import cache
 
 from deliberation import sms
 
-from .factories import CommunityFactory, DwellingFactory, UserFactory
+from .factories import CommunityFactory, DwellingFactory, UserFactory, sign_in_staff, staff_of
 
 
 @pytest.fixture(autouse=True)
@@ -33,4 +33,21 @@ def resident(db):
 @pytest.fixture
 def resident_client(client, resident):
     client.force_login(resident)
+    return client
+
+
+@pytest.fixture
+def other_community(db):
+    return CommunityFactory(name="向阳社区")
+
+
+@pytest.fixture
+def committee(community):
+    """A residents' committee member of `community`, with TOTP."""
+    return staff_of(community, "residents_committee")
+
+
+@pytest.fixture
+def committee_client(client, committee):
+    sign_in_staff(client, committee)
     return client

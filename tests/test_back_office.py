@@ -14,7 +14,6 @@ from deliberation.services import people, places
 
 from .factories import (
     BuildingFactory,
-    CommunityFactory,
     CompoundFactory,
     DwellingFactory,
     MembershipFactory,
@@ -34,22 +33,6 @@ def _english_back_office(settings):
     """Wagtail answers in the staff member's language (the site default); these tests
     read the English wording."""
     settings.LANGUAGE_CODE = "en"
-
-
-@pytest.fixture
-def other_community(db):
-    return CommunityFactory(name="向阳社区")
-
-
-@pytest.fixture
-def committee(community):
-    return staff_of(community, "residents_committee")
-
-
-@pytest.fixture
-def committee_client(client, committee):
-    sign_in_staff(client, committee)
-    return client
 
 
 @pytest.fixture

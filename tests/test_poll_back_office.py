@@ -13,7 +13,6 @@ from polls.models import Participation, Poll, RollEntry
 
 from .factories import (
     BuildingFactory,
-    CommunityFactory,
     DwellingFactory,
     UserFactory,
     sign_in_staff,
@@ -42,22 +41,6 @@ def building(community):
             building=building, entrance="1", number=f"10{n}", registered_area=Decimal("90.00")
         )
     return building
-
-
-@pytest.fixture
-def other_community(db):
-    return CommunityFactory(name="向阳社区")
-
-
-@pytest.fixture
-def committee(community):
-    return staff_of(community, "residents_committee")
-
-
-@pytest.fixture
-def committee_client(client, committee):
-    sign_in_staff(client, committee)
-    return client
 
 
 def form_data(building, **overrides) -> dict:
