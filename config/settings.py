@@ -199,6 +199,9 @@ YISHI_MFA_KEY = os.environ.get("YISHI_MFA_KEY", "")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Yishi 议事"
 
+# polls knows no places: deliberation tells it which staff answer for a poll.
+POLLS_STAFF_POLICY = "deliberation.policies.can_watch_poll"
+
 # SMS: a dotted path to a sender class (see deliberation/sms.py and docs/sms.md).
 YISHI_SMS_BACKEND = os.environ.get("YISHI_SMS_BACKEND", "deliberation.sms.ConsoleSmsBackend")
 

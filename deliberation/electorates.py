@@ -61,7 +61,7 @@ def heads(key: str) -> list[Head]:
 
 def _heads(key: str) -> list[Head]:
     kind = parse(key)[0]
-    dwellings = dwellings_of(key).select_related("building__compound").order_by("pk")
+    dwellings = dwellings_of(key).select_related("building__compound", "owner").order_by("pk")
     if kind == "owners":
         return owner_heads(_records(dwellings))
     verified = Membership.objects.filter(
@@ -96,16 +96,13 @@ def _heads(key: str) -> list[Head]:
 
 
 def _records(dwellings: Iterable[Dwelling]) -> Iterable[DwellingRecord]:
-    """Owners are keyed by their account when a verified owner is linked, else by the
-    phone of record, else the dwelling stands alone: two different people who share a
+    """Owners are keyed by a mobile number: their account's when a verified owner is
+    linked, else the one of record, so one owner's dwellings stay together whether or not
+    each is linked yet; a dwelling with neither stands alone. Two people who share a
     name are never merged."""
     for dwelling in dwellings:
-        if dwelling.owner_id:
-            owner_key = f"user:{dwelling.owner_id}"
-        elif dwelling.owner_phone:
-            owner_key = f"phone:{dwelling.owner_phone}"
-        else:
-            owner_key = f"dwelling:{dwelling.pk}"
+        phone = dwelling.owner.phone if dwelling.owner_id else dwelling.owner_phone
+        owner_key = f"phone:{phone}" if phone else f"dwelling:{dwelling.pk}"
         yield DwellingRecord(
             key=str(dwelling),
             owner_key=owner_key,
@@ -128,3 +125,14 @@ def community_id(key: str) -> int | None:
     if level == "compound":
         return Compound.objects.filter(pk=pk).values_list("community_id", flat=True).first()
     return Building.objects.filter(pk=pk).values_list("compound__community_id", flat=True).first()
+
+
+def place_of(key: str):
+    """The community, compound or building whose register an electorate reads."""
+    try:
+        _kind, level, pk, _entrance = parse(key)
+    except UnknownElectorate:
+        return None
+    model = PLACES[level]
+    related = {Compound: ("community",), Building: ("compound__community",)}.get(model, ())
+    return model.objects.select_related(*related).filter(pk=pk).first()

@@ -7,6 +7,7 @@ from django.db.models.functions import Cast
 
 from polls.models import Poll
 
+from . import electorates
 from .models import (
     Building,
     Community,
@@ -278,3 +279,9 @@ def poll_scope_filter(scope: frozenset[Seat] | None) -> Q:
     if not alternatives:
         return Q(pk__in=[])
     return Q(electorate__regex=rf"^[a-z]+:({'|'.join(alternatives)})(:|$)")
+
+
+def can_watch_poll(user, poll) -> bool:
+    """polls' staff policy (settings.POLLS_STAFF_POLICY): staff see a poll's pages and
+    live results only where they hold a seat that may view the polls of its place."""
+    return can_handle_polls_in(user, electorates.place_of(poll.electorate), "view")

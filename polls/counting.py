@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .rules import Count, Decision, RuleSet, decide
@@ -97,7 +98,11 @@ def count_scores(scores: Iterable[tuple[int, int]]) -> dict[int, dict[str, Any]]
         option: {
             "voters": voters[option],
             "sum": sums[option],
-            "average": f"{sums[option] / voters[option]:.2f}",
+            "average": str(
+                (Decimal(sums[option]) / voters[option]).quantize(
+                    Decimal("0.01"), rounding=ROUND_HALF_UP
+                )
+            ),
         }
         for option in voters
     }

@@ -78,13 +78,18 @@ class RuleSet:
             counting = data["counting"]
             if counting not in COUNTINGS:
                 raise RuleSetError(f"{name}: counting must be one of {', '.join(COUNTINGS)}")
+            if not data["passing"]:
+                raise RuleSetError(f"{name}: a rule set needs at least one passing threshold")
+            spoiled = data.get("spoiled_participates", True)
+            if not isinstance(spoiled, bool):
+                raise RuleSetError(f"{name}: spoiled_participates must be true or false")
             return cls(
                 name=name,
                 label=str(data.get("label") or name),
                 counting=counting,
                 quorum=tuple(_threshold(name, t, counting) for t in data.get("quorum", [])),
                 passing=tuple(_threshold(name, t, counting) for t in data["passing"]),
-                spoiled_participates=bool(data.get("spoiled_participates", True)),
+                spoiled_participates=spoiled,
             )
         except (KeyError, TypeError) as error:
             raise RuleSetError(f"{name}: missing or malformed {error}") from error

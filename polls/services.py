@@ -34,6 +34,7 @@ from .models import (
     VoterRoll,
     YesNoQuestion,
 )
+from .policies import voting_window_refusal
 from .registry import get_ruleset
 from .rules import RuleSetError
 from .tally import tally
@@ -74,6 +75,13 @@ def create_poll(
         rule = get_ruleset(rule_name)
     except RuleSetError as error:
         raise ValidationError(str(error)) from error
+    if secrecy == Poll.Secrecy.SECRET and results == Poll.Results.LIVE:
+        raise ValidationError(
+            _(
+                "A secret vote cannot show live results: each ballot would move the totals "
+                "as its voter is seen voting. Show the results when the poll closes."
+            )
+        )
     if secrecy == Poll.Secrecy.SECRET and rule.uses_area:
         raise ValidationError(
             _(
@@ -333,6 +341,9 @@ def cast_ballot(
         with transaction.atomic():
             poll = _share_lock(poll)
             _require_state(poll, Poll.State.OPEN)
+            refusal = voting_window_refusal(poll)
+            if refusal:
+                raise ValidationError(refusal)
             if entry.roll_id != poll.roll.pk:
                 raise ValidationError(_("This voter is not on this poll's roll."))
             existing = (

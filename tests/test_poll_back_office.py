@@ -13,6 +13,7 @@ from polls.models import Participation, Poll, RollEntry
 
 from .factories import (
     BuildingFactory,
+    CompoundFactory,
     DwellingFactory,
     UserFactory,
     sign_in_staff,
@@ -498,3 +499,22 @@ def test_poll_listing_query_count_does_not_grow_with_rows(
     assert len(response.context["object_list"]) == rows
     page = response.content.decode()
     assert "0 / 4" in page and "业主共同决定一般事项" in page
+
+
+def test_an_area_rule_for_households_is_refused(committee, community):
+    from django.core.exceptions import ValidationError
+
+    from deliberation.services import polls as poll_services
+    from polls.models import Poll
+
+    compound = CompoundFactory(community=community)
+    with pytest.raises(ValidationError):
+        poll_services.create_poll(
+            committee,
+            kind="households",
+            place=compound,
+            rule_name="owners_ordinary",
+            title="t",
+            questions=[{"kind": "yes_no", "text": "q?"}],
+        )
+    assert not Poll.objects.exists()

@@ -131,3 +131,23 @@ def test_poll_events_are_traced_in_the_community(building, community):
 def test_an_unknown_electorate_key_is_refused():
     with pytest.raises(electorates.UnknownElectorate):
         electorates.heads("voters:galaxy:1")
+
+
+def test_an_owner_stays_one_owner_when_one_of_their_dwellings_is_linked(community):
+    building = BuildingFactory(compound__community=community)
+    first, second = (
+        DwellingFactory(
+            building=building,
+            number=n,
+            registered_area=Decimal("89.50"),
+            owner_phone="+8613800000000",
+        )
+        for n in ("101", "102")
+    )
+    owner = UserFactory(phone="+8613800000000")
+    staff = staff_of(community)
+    people.verify_membership(staff, people.claim_dwelling(owner, first, "owner"))
+    heads = electorates.heads(electorates.electorate_key("owners", building))
+    assert len(heads) == 1
+    assert heads[0].area == Decimal("179.00") and heads[0].user_id == owner.pk
+    assert second.pk  # both dwellings are in the one head

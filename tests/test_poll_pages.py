@@ -11,7 +11,7 @@ from polls import services
 from polls.electorate import Head
 from polls.models import Answer, Ballot, Participation, Poll
 
-from .factories import UserFactory, sign_in_staff, with_totp
+from .factories import CommunityFactory, UserFactory, sign_in_staff, with_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -322,7 +322,7 @@ def test_receipt_page_refuses_what_is_not_a_receipt_code(resident_client, poll):
 
 
 def test_secret_poll_shows_the_receipt_once_and_then_only_that_i_voted(resident_client, resident):
-    poll = make_poll([resident], secrecy="secret")
+    poll = make_poll([resident], secrecy="secret", results="hidden_until_closed")
     response = resident_client.post(vote_url(poll), yes(poll))
     code = parse_qs(urlparse(response["Location"]).query)["code"][0]
     receipt = resident_client.get(response["Location"]).content.decode()
@@ -372,10 +372,28 @@ def test_anonymous_visitor_is_sent_to_sign_in_before_publication(client, poll):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_staff_see_results_without_being_on_the_roll(client, poll):
+def test_staff_without_a_seat_for_the_polls_place_see_nothing(client, poll):
     staff = with_totp(UserFactory(is_staff=True))
     sign_in_staff(client, staff)
+    response = client.get(f"/polls/{poll.pk}/results/")
+    assert response.status_code in (403, 404)
+    assert "<svg" not in response.content.decode()
+
+
+def test_staff_of_the_polls_community_see_results_without_being_on_the_roll(client, community):
+    from deliberation import electorates
+
+    from .factories import BuildingFactory, staff_of
+
+    building = BuildingFactory(compound__community=community)
+    poll = make_poll([UserFactory()])
+    Poll.objects.filter(pk=poll.pk).update(
+        electorate=electorates.electorate_key("owners", building)
+    )
+    sign_in_staff(client, staff_of(community, "supervisory_committee"))
     assert "<svg" in client.get(f"/polls/{poll.pk}/results/").content.decode()
+    sign_in_staff(client, staff_of(CommunityFactory(), "residents_committee"))
+    assert client.get(f"/polls/{poll.pk}/results/").status_code in (403, 404)
 
 
 def test_owners_results_show_areas_and_the_numbers_that_decided(settings, client):

@@ -164,3 +164,64 @@ def test_signals_announce_opening_casting_and_closing():
         signals.ballot_cast.disconnect(receivers["cast"])
         signals.poll_closed.disconnect(receivers["closed"])
     assert heard == ["opened", "cast", "closed"]
+
+
+def test_a_ballot_after_the_announced_closing_time_is_refused():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    poll = owners_poll()
+    services.open_poll(None, poll, six_owners())
+    Poll.objects.filter(pk=poll.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    poll.refresh_from_db()
+    question, yes = option(poll, "yes")
+    with pytest.raises(ValidationError):
+        services.cast_ballot(poll, poll.roll.entries.first(), {question: yes})
+    assert not Participation.objects.exists()
+
+
+def test_a_ballot_before_the_announced_opening_time_is_refused():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    poll = owners_poll()
+    services.open_poll(None, poll, six_owners())
+    Poll.objects.filter(pk=poll.pk).update(opens_at=timezone.now() + timedelta(hours=1))
+    poll.refresh_from_db()
+    question, yes = option(poll, "yes")
+    with pytest.raises(ValidationError):
+        services.cast_ballot(poll, poll.roll.entries.first(), {question: yes})
+
+
+def test_a_secret_vote_cannot_show_live_results():
+    with pytest.raises(ValidationError):
+        services.create_poll(
+            None,
+            title="t",
+            scope_label="s",
+            electorate="x",
+            rule_name="simple_majority",
+            secrecy="secret",
+            results="live",
+            questions=[{"kind": "yes_no", "text": "q?"}],
+        )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"counting": "person", "passing": []},
+        {
+            "counting": "person",
+            "spoiled_participates": "false",
+            "passing": [{"basis": "heads", "compare": "more_than", "fraction": "1/2"}],
+        },
+    ],
+)
+def test_a_rule_set_that_would_pass_anything_or_reads_text_as_true_is_refused(data):
+    from polls.rules import RuleSet, RuleSetError
+
+    with pytest.raises(RuleSetError):
+        RuleSet.from_data("local", data)

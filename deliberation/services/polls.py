@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from polls import services as engine
 from polls.models import Participation, Poll, PollResult, RollEntry, VoterRoll
+from polls.registry import get_ruleset
+from polls.rules import RuleSetError
 
 from .. import electorates, policies
 from ..models import Building, Community, Compound
@@ -30,13 +32,7 @@ SUGGESTED_RULE = {
 
 def place_of(poll: Poll) -> Place | None:
     """The community, compound or building whose register the poll's electorate reads."""
-    try:
-        _kind, level, pk, _entrance = electorates.parse(poll.electorate)
-    except electorates.UnknownElectorate:
-        return None
-    model = electorates.PLACES[level]
-    related = {Compound: ("community",), Building: ("compound__community",)}.get(model, ())
-    return model.objects.select_related(*related).filter(pk=pk).first()
+    return electorates.place_of(poll.electorate)
 
 
 def _require(actor, poll: Poll, action: str = "change") -> None:
@@ -72,6 +68,15 @@ def create_poll(
     entrance = normalize_entrance(entrance)
     if entrance and not isinstance(place, Building):
         raise ValidationError(_("An entrance can only be chosen with a building."))
+    rule = rule_name or SUGGESTED_RULE[kind]
+    try:
+        weighs_area = get_ruleset(rule).uses_area
+    except RuleSetError as error:
+        raise ValidationError(str(error)) from error
+    if weighs_area and kind != "owners":
+        raise ValidationError(
+            _("This rule set weighs floor area, which only owners' votes carry. Choose owners.")
+        )
     key = electorates.electorate_key(kind, place, entrance)
     if entrance and not electorates.dwellings_of(key).exists():
         raise ValidationError(
@@ -82,7 +87,7 @@ def create_poll(
         actor,
         scope_label=scope_label(kind, place, entrance),
         electorate=key,
-        rule_name=rule_name or SUGGESTED_RULE[kind],
+        rule_name=rule,
         questions=questions,
         **fields,
     )
