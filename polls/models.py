@@ -240,6 +240,8 @@ class Ballot(models.Model):
 
 
 class Answer(models.Model):
+    # Random, like the ballot's: counting ids would give away the order of secret ballots.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
     option = models.ForeignKey(Option, on_delete=models.CASCADE, related_name="+")

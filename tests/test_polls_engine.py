@@ -225,3 +225,22 @@ def test_a_rule_set_that_would_pass_anything_or_reads_text_as_true_is_refused(da
 
     with pytest.raises(RuleSetError):
         RuleSet.from_data("local", data)
+
+
+def test_secret_answers_carry_no_counting_id_that_would_order_them():
+    from polls.models import Answer
+
+    poll = services.create_poll(
+        None,
+        title="评议",
+        scope_label="全体居民",
+        electorate="test",
+        rule_name="simple_majority",
+        secrecy="secret",
+        questions=[{"kind": "yes_no", "text": "是否满意？"}],
+    )
+    services.open_poll(None, poll, [Head(key=f"p{n}", label=f"居民{n}") for n in range(5)])
+    vote(poll, poll.roll.entries.order_by("pk"), ["yes", "no", "no", "yes", "no"])
+    by_id = [a.option.code for a in Answer.objects.select_related("option").order_by("id")]
+    assert all(isinstance(a.pk, type(Ballot.objects.first().pk)) for a in Answer.objects.all())
+    assert sorted(by_id) == sorted(["yes", "no", "no", "yes", "no"])
