@@ -153,6 +153,9 @@ class VoterRoll(models.Model):
     frozen_at = models.DateTimeField(_("frozen at"), null=True, blank=True)
     heads_total = models.PositiveIntegerField(_("voters"), default=0)
     area_total = models.DecimalField(_("total area (m²)"), max_digits=14, decimal_places=2)
+    source_digest = models.CharField(
+        _("fingerprint of the electorate it was prepared from"), max_length=64, blank=True
+    )
 
     class Meta:
         verbose_name = _("voter roll")

@@ -4,6 +4,8 @@ listener (deliberation's trace) records it atomically with the change."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -167,6 +169,7 @@ def prepare_roll(actor, poll: Poll, heads: Iterable[Head]) -> VoterRoll:
         poll=poll,
         heads_total=len(heads),
         area_total=sum((h.area for h in heads), Decimal("0.00")),
+        source_digest=electorate_digest(heads),
     )
     RollEntry.objects.bulk_create(
         (
@@ -187,6 +190,17 @@ def prepare_roll(actor, poll: Poll, heads: Iterable[Head]) -> VoterRoll:
         Poll, poll=poll, actor=actor, action="poll.roll_prepared", after={"voters": len(heads)}
     )
     return roll
+
+
+def electorate_digest(heads: Iterable[Head]) -> str:
+    """A fingerprint of an electorate as its provider gave it: who, with which
+    dwellings, area and counting group."""
+    canonical = json.dumps(
+        sorted([h.key, f"{h.area:.2f}", sorted(h.dwellings), h.group, h.user_id] for h in heads),
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @transaction.atomic
@@ -224,9 +238,17 @@ def correct_roll_entry(
 
 
 @transaction.atomic
-def open_poll(actor, poll: Poll, heads: Iterable[Head] | None = None) -> Poll:
-    """Open the poll and freeze its roll (the record date). Without a prepared roll,
-    `heads` from the caller's provider become the roll now."""
+def open_poll(
+    actor,
+    poll: Poll,
+    heads: Iterable[Head] | None = None,
+    *,
+    register: Iterable[Head] | None = None,
+) -> Poll:
+    """Open the poll and freeze its roll: opening is the record date. Without a prepared
+    roll, `heads` from the caller's provider become the roll now. With a prepared one,
+    `register` is the electorate as it stands at opening: if it is no longer what the
+    roll was prepared from, opening is refused until the roll is prepared again."""
     poll = Poll.objects.select_for_update().get(pk=poll.pk)
     _require_state(poll, Poll.State.DRAFT)
     if not VoterRoll.objects.filter(poll=poll).exists():
@@ -234,6 +256,14 @@ def open_poll(actor, poll: Poll, heads: Iterable[Head] | None = None) -> Poll:
             raise ValidationError(_("Prepare the voter roll before opening the poll."))
         prepare_roll(actor, poll, heads)
     roll = poll.roll
+    if register is not None and electorate_digest(register) != roll.source_digest:
+        raise ValidationError(
+            _(
+                "The register has changed since the voter roll was prepared (a sale, a "
+                "delivery or a verification). Prepare the roll again and check it before "
+                "opening."
+            )
+        )
     if roll.heads_total == 0:
         raise ValidationError(_("The voter roll is empty: nobody could vote."))
     now = timezone.now()

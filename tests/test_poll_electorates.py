@@ -151,3 +151,32 @@ def test_an_owner_stays_one_owner_when_one_of_their_dwellings_is_linked(communit
     assert len(heads) == 1
     assert heads[0].area == Decimal("179.00") and heads[0].user_id == owner.pk
     assert second.pk  # both dwellings are in the one head
+
+
+def test_opening_is_refused_when_the_register_changed_after_the_roll_was_prepared(
+    building, community
+):
+    from django.core.exceptions import ValidationError
+
+    from deliberation.services import polls as poll_services
+
+    chair = staff_of(community)
+    poll = poll_services.create_poll(
+        chair,
+        kind="owners",
+        place=building,
+        rule_name="owners_ordinary",
+        title="t",
+        questions=[{"kind": "yes_no", "text": "q?"}],
+    )
+    poll_services.prepare_roll(chair, poll)
+    building.dwellings.filter(developer_held=True).update(
+        developer_held=False, owner_phone="+8613912345678"
+    )
+    with pytest.raises(ValidationError):
+        poll_services.open_poll(chair, poll)
+    poll.refresh_from_db()
+    assert poll.state == "draft"
+    poll_services.prepare_roll(chair, poll)
+    poll_services.open_poll(chair, poll)
+    assert poll.roll.entries.count() == 5

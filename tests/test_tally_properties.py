@@ -91,12 +91,26 @@ def test_the_recount_does_not_depend_on_the_order_of_register_or_ballots(rule, c
 @bounded
 @given(rule=st.sampled_from(list(BUILTIN.values())), case=owners_votes())
 def test_passing_implies_the_quorum_is_met(rule, case):
+    """Recomputed independently from the ballots with Fractions, not from the decision's
+    own checks: a vote that passed had enough owners (and area) taking part."""
     electorate, owners = case
     if not rule.uses_area:
         electorate = Count(electorate.heads)
         owners = [(Decimal("0.00"), choice) for _, choice in owners]
     _, decision = count_yes_no(rule, electorate, votes_of(owners))
-    assert decision.quorum_met or not decision.passed
+    if not decision.passed:
+        return
+    taking_part = [(area, c) for area, c in owners if c in (YES, NO, ABSTAIN, SPOILED)]
+    for threshold in rule.quorum:
+        if threshold.basis == "heads":
+            share = Fraction(len(taking_part), electorate.heads)
+        else:
+            share = Fraction(sum(a for a, _ in taking_part)) / Fraction(electorate.area)
+        assert (
+            share >= threshold.fraction
+            if threshold.compare == "at_least"
+            else (share > threshold.fraction)
+        )
 
 
 @bounded

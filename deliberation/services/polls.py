@@ -110,7 +110,7 @@ def correct_roll_entry(
 def open_poll(actor, poll: Poll) -> Poll:
     """Open with the roll staff prepared and checked, never one read behind their back."""
     _require(actor, poll)
-    return engine.open_poll(actor, poll)
+    return engine.open_poll(actor, poll, register=electorates.heads(poll.electorate))
 
 
 def enter_paper_ballot(
