@@ -120,6 +120,14 @@ def vote(request, pk: int):
         else:
             if cast.changed:
                 messages.success(request, _("Your ballot was changed. Your receipt code stays."))
+            if poll.secrecy == Poll.Secrecy.SECRET:
+                # Shown once, in this answer only: never in a URL, where proxies and
+                # browser history would keep it next to the voter.
+                response = render(
+                    request, "polls/receipt.html", {"poll": poll, "code": cast.receipt}
+                )
+                response["Cache-Control"] = "no-store"
+                return response
             url = reverse("polls:receipt", args=[poll.pk])
             response = HttpResponseRedirect(f"{url}?{urlencode({'code': cast.receipt})}")
             response.status_code = 303
