@@ -47,10 +47,19 @@ def parse(key: str) -> tuple[str, str, int, str]:
         raise UnknownElectorate(_("Unknown electorate: %(key)s") % {"key": key}) from None
 
 
-def dwellings_of(key: str) -> QuerySet[Dwelling]:
+def _place_filter(key: str, prefix: str = "") -> dict:
+    """The filter that picks an electorate's dwellings, from dwellings (prefix "") or
+    from rows that point to a dwelling (prefix "dwelling__"): one flat join, never an
+    IN over a subquery, which PostgreSQL may plan badly on young tables."""
     _kind, level, pk, entrance = parse(key)
-    dwellings = Dwelling.objects.filter(**{DWELLING_PLACE[level]: pk})
-    return dwellings.filter(entrance=entrance) if entrance else dwellings
+    where = {prefix + DWELLING_PLACE[level]: pk}
+    if entrance:
+        where[prefix + "entrance"] = entrance
+    return where
+
+
+def dwellings_of(key: str) -> QuerySet[Dwelling]:
+    return Dwelling.objects.filter(**_place_filter(key))
 
 
 def heads(key: str) -> list[Head]:
@@ -65,7 +74,7 @@ def _heads(key: str) -> list[Head]:
     if kind == "owners":
         return owner_heads(_records(dwellings))
     verified = Membership.objects.filter(
-        dwelling__in=dwellings, status=Membership.Status.VERIFIED
+        **_place_filter(key, "dwelling__"), status=Membership.Status.VERIFIED
     ).select_related("user", "dwelling__building__compound")
     if kind == "households":
         households: dict[int, Head] = {}
