@@ -1,9 +1,17 @@
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 
 from deliberation import sms
 
 from .factories import CommunityFactory, DwellingFactory, UserFactory, sign_in_staff, staff_of
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Tests use plain connections: a pool (a server process's concern) would keep a
+    connection open to the test database when pytest drops it at the end."""
+    settings.DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
 
 
 @pytest.fixture(autouse=True)
