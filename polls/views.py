@@ -28,6 +28,17 @@ def _refuse(request, message: str, *, poll: Poll | None = None, status: int = 40
     return render(request, "polls/refused.html", {"message": message, "poll": poll}, status=status)
 
 
+def _shown_poll(request, pk: int):
+    """The poll, the viewer's entry on its roll, and the answer to give when the poll
+    is not shown to them (None when it is)."""
+    poll = queries.poll(pk)
+    entry = queries.roll_entry(request.user, poll)
+    refusal = None
+    if not policies.can_see_poll(request.user, poll, entry):
+        refusal = _not_shown(request, poll)
+    return poll, entry, refusal
+
+
 def _not_shown(request, poll: Poll):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -70,10 +81,9 @@ def index(request):
 
 @require_GET
 def detail(request, pk: int):
-    poll = queries.poll(pk)
-    entry = queries.roll_entry(request.user, poll)
-    if not policies.can_see_poll(request.user, poll, entry):
-        return _not_shown(request, poll)
+    poll, entry, refusal = _shown_poll(request, pk)
+    if refusal:
+        return refusal
     return _poll_page(request, poll, entry)
 
 
@@ -138,10 +148,9 @@ def vote(request, pk: int):
 @login_required
 @require_GET
 def receipt(request, pk: int):
-    poll = queries.poll(pk)
-    entry = queries.roll_entry(request.user, poll)
-    if not policies.can_see_poll(request.user, poll, entry):
-        return _not_shown(request, poll)
+    poll, entry, refusal = _shown_poll(request, pk)
+    if refusal:
+        return refusal
     code = _receipt_code(request.GET.get("code", ""))
     if not RECEIPT_CODE.fullmatch(code):
         return _refuse(
@@ -155,10 +164,9 @@ def receipt(request, pk: int):
 
 @require_GET
 def results(request, pk: int):
-    poll = queries.poll(pk)
-    entry = queries.roll_entry(request.user, poll)
-    if not policies.can_see_poll(request.user, poll, entry):
-        return _not_shown(request, poll)
+    poll, entry, refusal = _shown_poll(request, pk)
+    if refusal:
+        return refusal
     context = {
         "poll": poll,
         **_rule(poll),
@@ -184,10 +192,9 @@ def results_fragment(request, pk: int):
 
 @require_GET
 def notice(request, pk: int):
-    poll = queries.poll(pk)
-    entry = queries.roll_entry(request.user, poll)
-    if not policies.can_see_poll(request.user, poll, entry):
-        return _not_shown(request, poll)
+    poll, entry, refusal = _shown_poll(request, pk)
+    if refusal:
+        return refusal
     if not policies.can_see_notice(request.user, poll, entry):
         return _refuse(
             request, _("The result notice is issued when the poll closes."), poll=poll, status=404
@@ -202,10 +209,9 @@ def notice(request, pk: int):
 
 @require_GET
 def receipts(request, pk: int):
-    poll = queries.poll(pk)
-    entry = queries.roll_entry(request.user, poll)
-    if not policies.can_see_poll(request.user, poll, entry):
-        return _not_shown(request, poll)
+    poll, entry, refusal = _shown_poll(request, pk)
+    if refusal:
+        return refusal
     if not policies.can_see_receipts(request.user, poll, entry):
         return _refuse(
             request,

@@ -35,6 +35,18 @@ def six_owners() -> list[Head]:
     )
 
 
+def secret_poll() -> Poll:
+    return services.create_poll(
+        None,
+        title="评议",
+        scope_label="全体居民",
+        electorate="test",
+        rule_name="simple_majority",
+        secrecy="secret",
+        questions=[{"kind": "yes_no", "text": "是否满意？"}],
+    )
+
+
 def option(poll: Poll, code: str) -> tuple[int, int]:
     question = poll.questions.get()
     return question.pk, question.options.get(code=code).pk
@@ -107,15 +119,7 @@ def test_an_online_ballot_may_be_changed_when_the_poll_allows_it():
 
 
 def test_secret_ballots_carry_no_link_to_their_voter():
-    poll = services.create_poll(
-        None,
-        title="评议",
-        scope_label="全体居民",
-        electorate="test",
-        rule_name="simple_majority",
-        secrecy="secret",
-        questions=[{"kind": "yes_no", "text": "是否满意？"}],
-    )
+    poll = secret_poll()
     services.open_poll(None, poll, [Head(key=f"p{n}", label=f"居民{n}") for n in range(3)])
     vote(poll, poll.roll.entries.all(), ["yes", "no"])
     assert Ballot.objects.filter(participation__isnull=False).count() == 0
@@ -230,15 +234,7 @@ def test_a_rule_set_that_would_pass_anything_or_reads_text_as_true_is_refused(da
 def test_secret_answers_carry_no_counting_id_that_would_order_them():
     from polls.models import Answer
 
-    poll = services.create_poll(
-        None,
-        title="评议",
-        scope_label="全体居民",
-        electorate="test",
-        rule_name="simple_majority",
-        secrecy="secret",
-        questions=[{"kind": "yes_no", "text": "是否满意？"}],
-    )
+    poll = secret_poll()
     services.open_poll(None, poll, [Head(key=f"p{n}", label=f"居民{n}") for n in range(5)])
     vote(poll, poll.roll.entries.order_by("pk"), ["yes", "no", "no", "yes", "no"])
     by_id = [a.option.code for a in Answer.objects.select_related("option").order_by("id")]
