@@ -239,6 +239,8 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "xlsx", "jpg", "jpeg", "png"]
 
 # The import of dwellings shows a progress bar above this many rows.
 YISHI_IMPORT_PROGRESS_MIN_ROWS = 2000
+# A question on a disclosure still unanswered after this many days is shown as overdue.
+YISHI_QUESTION_ANSWER_DAYS = int(os.environ.get("YISHI_QUESTION_ANSWER_DAYS", "7"))
 
 LOGGING = {
     "version": 1,

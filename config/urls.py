@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("deliberation.urls")),
     path("polls/", include("polls.urls")),
+    path("pages/", include("cms.urls")),
 ]
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 urlpatterns += [path("", include(wagtail_urls))]

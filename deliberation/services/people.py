@@ -10,6 +10,7 @@ from .. import broadcast, policies, trace
 from ..models import Community, Compound, Dwelling, Membership, Role, User
 from ..roles import group_for, sync_group_permissions
 from ..sanitize import clean_plain
+from ..signals import community_ready
 
 MEMBERSHIP_FIELDS = ["status", "kind", "rejection_reason"]
 
@@ -182,6 +183,7 @@ def ensure_community_groups(community: Community) -> list[Group]:
         group = group_for(community, kind)
         sync_group_permissions(group, kind)
         groups.append(group)
+    community_ready.send(Community, community=community)
     return groups
 
 

@@ -11,6 +11,7 @@ class HomePage(Page):
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["cms.CommunityPage"]
     max_count = 1
 
     class Meta:

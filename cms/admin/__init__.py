@@ -1,0 +1,1 @@
+"""Back-office pieces of the community pages, one module per concern."""

@@ -1,0 +1,27 @@
+"""Wagtail pages and the records that hang off them (reads, questions, withdrawals)."""
+
+from .community import (
+    CommunityPage,
+    DisclosureIndexPage,
+    MinutesIndexPage,
+    NoticeIndexPage,
+    PactIndexPage,
+)
+from .disclosures import DisclosurePage, DisclosureQuestion, Withdrawal
+from .home import HomePage
+from .notices import NoticeMailing, NoticePage, NoticeRead
+
+__all__ = [
+    "CommunityPage",
+    "DisclosureIndexPage",
+    "DisclosurePage",
+    "DisclosureQuestion",
+    "HomePage",
+    "MinutesIndexPage",
+    "NoticeIndexPage",
+    "NoticeMailing",
+    "NoticePage",
+    "NoticeRead",
+    "PactIndexPage",
+    "Withdrawal",
+]

@@ -1,0 +1,88 @@
+"""A community's own corner of the site: its home page and the indexes under it.
+
+The tree is created for every community by `cms.services.provision_community`, never by
+hand: CommunityPage → notices, disclosures, adopted pacts and minutes, one index each.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+
+class CommunityPage(Page):
+    """The home page of one community (社区), tied to its `Community`."""
+
+    community = models.OneToOneField(
+        "deliberation.Community",
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        related_name="page",
+    )
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = [
+        "cms.NoticeIndexPage",
+        "cms.DisclosureIndexPage",
+        "cms.PactIndexPage",
+        "cms.MinutesIndexPage",
+    ]
+    # Communities get their page from provisioning, with the community set.
+    is_creatable = False
+    template = "cms/community_page.html"
+
+    class Meta:
+        verbose_name = _("community home page")
+
+
+class _CommunitySection(Page):
+    """An index directly under a community's home page, one of each kind."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["cms.CommunityPage"]
+    max_count_per_parent = 1
+    is_creatable = False
+
+    class Meta:
+        abstract = True
+
+
+class NoticeIndexPage(_CommunitySection):
+    subpage_types = ["cms.NoticePage"]
+    template = "cms/notice_index_page.html"
+
+    class Meta:
+        verbose_name = _("notices")
+
+
+class DisclosureIndexPage(_CommunitySection):
+    subpage_types = ["cms.DisclosurePage"]
+    template = "cms/disclosure_index_page.html"
+
+    class Meta:
+        verbose_name = _("disclosures")
+
+
+class PactIndexPage(_CommunitySection):
+    """Adopted pacts are published here by the pact service, not written by hand."""
+
+    subpage_types: list[str] = []
+    template = "cms/section_page.html"
+
+    class Meta:
+        verbose_name = _("adopted pacts")
+
+
+class MinutesIndexPage(_CommunitySection):
+    """Minutes of meetings are published here from the meeting record."""
+
+    subpage_types: list[str] = []
+    template = "cms/section_page.html"
+
+    class Meta:
+        verbose_name = _("minutes")

@@ -1,0 +1,220 @@
+"""The only code in cms that changes state outside Wagtail's own editor: giving a
+community its pages and approval workflow, residents confirming they read a notice,
+questions on disclosures and their answers, and withdrawing a disclosure."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from wagtail.models import (
+    GroupApprovalTask,
+    GroupPagePermission,
+    Page,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
+
+from deliberation import trace
+from deliberation.models import Community, Role
+from deliberation.roles import group_for
+from deliberation.sanitize import clean_plain
+
+from . import policies
+from .models import (
+    CommunityPage,
+    DisclosureIndexPage,
+    DisclosurePage,
+    DisclosureQuestion,
+    HomePage,
+    MinutesIndexPage,
+    NoticeIndexPage,
+    NoticePage,
+    NoticeRead,
+    PactIndexPage,
+    Withdrawal,
+)
+from .scope import community_of_page
+
+# Sections every community has, in the order shown, with their Chinese titles and slugs:
+# page titles are content, written once in the site's language.
+SECTIONS = [
+    (NoticeIndexPage, "公告", "notices"),
+    (DisclosureIndexPage, "党务·居务·财务公开", "disclosures"),
+    (PactIndexPage, "居民公约与小区规约", "pacts"),
+    (MinutesIndexPage, "会议纪要", "minutes"),
+]
+# Role kinds whose members write the community's pages.
+EDITOR_KINDS = (Role.Kind.RESIDENTS_COMMITTEE, Role.Kind.PARTY_ORGANISATION)
+QUESTION_MAX_LENGTH = 1000
+REASON_MAX_LENGTH = 500
+
+
+def _publish_new(parent: Page, page: Page) -> Page:
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def _unique_slug(parent: Page, wanted: str, fallback: str) -> str:
+    slug = wanted or fallback
+    if parent.get_children().filter(slug=slug).exists():
+        slug = fallback
+    return slug
+
+
+def _grant(group: Group, page: Page, *permission_types: str) -> None:
+    for permission_type in permission_types:
+        if not GroupPagePermission.objects.filter(
+            group=group, page=page, permission__codename=f"{permission_type}_page"
+        ).exists():
+            GroupPagePermission.objects.create(
+                group=group, page=page, permission_type=permission_type
+            )
+
+
+def _approval_workflow(community: Community, index: DisclosureIndexPage, supervisors: Group):
+    """Disclosures are published only when the supervisory committee approves them."""
+    link = WorkflowPage.objects.filter(page=index).select_related("workflow").first()
+    if link is not None:
+        return link.workflow
+    task = GroupApprovalTask.objects.create(name=f"{community.name}·居务监督委员会审核"[:255])
+    task.groups.set([supervisors])
+    workflow = Workflow.objects.create(name=f"{community.name}·公开审批"[:255])
+    WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+    WorkflowPage.objects.create(page=index, workflow=workflow)
+    return workflow
+
+
+@transaction.atomic
+def provision_community(community: Community) -> CommunityPage:
+    """Give a community its home page, sections, page permissions and approval workflow.
+    Safe to run again: what exists is kept."""
+    page = CommunityPage.objects.filter(community=community).first()
+    if page is None:
+        home = HomePage.objects.order_by("path").first()
+        if home is None:
+            raise RuntimeError("The site has no home page to put community pages under.")
+        page = _publish_new(
+            home,
+            CommunityPage(
+                title=community.name,
+                slug=_unique_slug(
+                    home, slugify(community.name, allow_unicode=True), f"community-{community.pk}"
+                ),
+                community=community,
+            ),
+        )
+    sections = {}
+    for model, title, slug in SECTIONS:
+        section = model.objects.child_of(page).first()
+        if section is None:
+            section = _publish_new(page, model(title=title, slug=_unique_slug(page, slug, slug)))
+        sections[model] = section
+    editors = [group_for(community, kind) for kind in EDITOR_KINDS]
+    supervisors = group_for(community, Role.Kind.SUPERVISORY_COMMITTEE)
+    for group in editors:
+        _grant(group, page, "add", "change")
+        # Notices go out at once; disclosures wait for the supervisory committee.
+        _grant(group, sections[NoticeIndexPage], "publish")
+    _approval_workflow(community, sections[DisclosureIndexPage], supervisors)
+    return page
+
+
+def _community_id(page: Page) -> int | None:
+    community = community_of_page(page)
+    return community.pk if community else None
+
+
+@transaction.atomic
+def confirm_read(user, notice: NoticePage) -> NoticeRead:
+    """A resident confirms reading an urgent notice; confirming again changes nothing."""
+    if not policies.can_confirm_read(user, notice):
+        raise PermissionDenied(_("Only residents this notice is addressed to confirm reading it."))
+    read, _created = NoticeRead.objects.get_or_create(notice=notice, user=user)
+    return read
+
+
+@transaction.atomic
+def ask_question(user, page: DisclosurePage, text: str) -> DisclosureQuestion:
+    if not policies.can_ask_question(user, page):
+        raise PermissionDenied(
+            _("Only verified residents of this community may ask about its disclosures.")
+        )
+    text = clean_plain(text)
+    if not text:
+        raise ValidationError(_("Write your question."))
+    if len(text) > QUESTION_MAX_LENGTH:
+        raise ValidationError(
+            _("A question has at most %(limit)s characters.") % {"limit": QUESTION_MAX_LENGTH}
+        )
+    question = DisclosureQuestion.objects.create(page=page, asker=user, text=text)
+    trace.record(
+        actor=user,
+        action="disclosure.question_asked",
+        obj=page,
+        after={"question": question.pk, "text": text},
+        public=True,
+        community_id=_community_id(page),
+    )
+    return question
+
+
+@transaction.atomic
+def answer_question(staff, question: DisclosureQuestion, answer: str) -> DisclosureQuestion:
+    question = DisclosureQuestion.objects.select_for_update().get(pk=question.pk)
+    if not policies.can_answer_question(staff, question):
+        raise PermissionDenied(_("You may not answer questions in this community."))
+    answer = clean_plain(answer)
+    if not answer:
+        raise ValidationError(_("Write the answer."))
+    before = {"answer": question.answer} if question.answer else {}
+    question.answer = answer
+    question.answered_by = staff
+    question.answered_at = timezone.now()
+    question.save(update_fields=["answer", "answered_by", "answered_at"])
+    trace.record(
+        actor=staff,
+        action="disclosure.question_answered",
+        obj=question.page,
+        before=before,
+        after={"question": question.pk, "answer": answer},
+        public=True,
+        community_id=_community_id(question.page),
+    )
+    return question
+
+
+@transaction.atomic
+def withdraw_disclosure(user, page: DisclosurePage, reason: str) -> Withdrawal:
+    """A published disclosure is never deleted: it is withdrawn, with a reason that
+    stays public beside it."""
+    page = DisclosurePage.objects.select_for_update().get(pk=page.pk)
+    if not policies.can_withdraw(user, page):
+        raise PermissionDenied(_("You may not withdraw disclosures in this community."))
+    if not page.live:
+        raise ValidationError(_("Only a published disclosure can be withdrawn."))
+    if Withdrawal.objects.filter(page=page).exists():
+        raise ValidationError(_("This disclosure has already been withdrawn."))
+    reason = clean_plain(reason)
+    if not reason:
+        raise ValidationError(_("Give the reason for withdrawing it; it will be public."))
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            _("The reason has at most %(limit)s characters.") % {"limit": REASON_MAX_LENGTH}
+        )
+    withdrawal = Withdrawal.objects.create(page=page, reason=reason, withdrawn_by=user)
+    trace.record(
+        actor=user,
+        action="disclosure.withdrawn",
+        obj=page,
+        after={"reason": reason},
+        public=True,
+        community_id=_community_id(page),
+    )
+    return withdrawal

@@ -1,0 +1,1 @@
+"""Views for community (see cms/urls.py)."""

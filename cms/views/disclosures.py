@@ -1,0 +1,1 @@
+"""Views for disclosures (see cms/urls.py)."""

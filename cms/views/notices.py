@@ -1,0 +1,1 @@
+"""Views for notices (see cms/urls.py)."""
