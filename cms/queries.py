@@ -40,9 +40,8 @@ def notices_for(user, reach: Reach, *, now=None) -> QuerySet[NoticePage]:
         under |= Q(path__startswith=path)
     if not under:
         return NoticePage.objects.none()
-    addressed = (
-        (Q(building__isnull=True) | Q(building_id__in=reach.buildings))
-        & (Q(compound__isnull=True) | Q(compound_id__in=reach.compounds))
+    addressed = (Q(building__isnull=True) | Q(building_id__in=reach.buildings)) & (
+        Q(compound__isnull=True) | Q(compound_id__in=reach.compounds)
     )
     return (
         NoticePage.objects.live()

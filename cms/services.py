@@ -4,7 +4,6 @@ questions on disclosures and their answers, and withdrawing a disclosure."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction

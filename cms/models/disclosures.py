@@ -48,9 +48,7 @@ class DisclosurePage(SearchTextMixin, Page):
     category = models.CharField(_("category"), max_length=10, choices=Category.choices)
     period_kind = models.CharField(_("period"), max_length=10, choices=PeriodKind.choices)
     year = models.PositiveSmallIntegerField(_("year"))
-    period_number = models.PositiveSmallIntegerField(
-        _("month or quarter"), null=True, blank=True
-    )
+    period_number = models.PositiveSmallIntegerField(_("month or quarter"), null=True, blank=True)
     summary = models.TextField(_("summary"), blank=True)
     body = StreamField(DisclosureBodyBlock(), verbose_name=_("content"))
 
@@ -81,7 +79,10 @@ class DisclosurePage(SearchTextMixin, Page):
 
     def period_label(self) -> str:
         if self.period_kind == self.PeriodKind.MONTH:
-            return _("%(year)s, month %(number)s") % {"year": self.year, "number": self.period_number}
+            return _("%(year)s, month %(number)s") % {
+                "year": self.year,
+                "number": self.period_number,
+            }
         if self.period_kind == self.PeriodKind.QUARTER:
             return _("%(year)s, quarter %(number)s") % {
                 "year": self.year,
@@ -102,6 +103,9 @@ class Withdrawal(models.Model):
 
     class Meta:
         verbose_name = _("withdrawal")
+
+    def __str__(self) -> str:
+        return f"{self.page} ({self.withdrawn_at:%Y-%m-%d})"
 
 
 class DisclosureQuestion(models.Model):

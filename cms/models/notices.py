@@ -117,6 +117,9 @@ class NoticeRead(models.Model):
             models.UniqueConstraint(fields=["notice", "user"], name="one_read_per_notice_and_user")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.notice} · {self.user}"
+
 
 class NoticeMailing(models.Model):
     """A notice is mailed once, when first published, to the residents in scope with an
@@ -125,3 +128,6 @@ class NoticeMailing(models.Model):
     notice = models.OneToOneField(NoticePage, on_delete=models.CASCADE, related_name="mailing")
     sent_at = models.DateTimeField(default=timezone.now)
     recipients = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.notice} ({self.recipients})"
