@@ -309,7 +309,7 @@ def refusal_message(findings: list[tuple[str, Finding]]) -> str | None:
             "count": rest
         }
     return gettext(
-        "This page cannot be published: it contains unmasked personal data — %(places)s. "
+        "This page cannot be saved or published: it contains unmasked personal data — %(places)s. "
         "Mask ID numbers as 230602********1234 and mobile numbers as 138****5678."
     ) % {"places": places}
 

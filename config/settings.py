@@ -39,9 +39,10 @@ CSRF_TRUSTED_ORIGINS = [
 
 INSTALLED_APPS = [
     "daphne",
+    # Top layer first: cms's `seed_demo` extends deliberation's and takes its name.
+    "cms",
     "deliberation",
     "polls",
-    "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -235,6 +236,8 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILADMIN_LOGIN_URL = "/back-office/sign-in/"
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# Approval by the community's supervisory committee publishes a disclosure.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "cms.workflows.publish_approved"
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "xlsx", "jpg", "jpeg", "png"]
 
 # The import of dwellings shows a progress bar above this many rows.

@@ -10,8 +10,10 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from ..personal_data import PersonalDataGuardMixin
 
-class CommunityPage(Page):
+
+class CommunityPage(PersonalDataGuardMixin, Page):
     """The home page of one community (社区), tied to its `Community`."""
 
     community = models.OneToOneField(
@@ -38,7 +40,7 @@ class CommunityPage(Page):
         verbose_name = _("community home page")
 
 
-class _CommunitySection(Page):
+class _CommunitySection(PersonalDataGuardMixin, Page):
     """An index directly under a community's home page, one of each kind."""
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])

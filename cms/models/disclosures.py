@@ -14,6 +14,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 
 from ..blocks import DisclosureBodyBlock
+from ..personal_data import PersonalDataGuardMixin
 from .texts import SearchTextMixin
 
 
@@ -34,7 +35,7 @@ class DisclosureForm(WagtailAdminPageForm):
         return cleaned
 
 
-class DisclosurePage(SearchTextMixin, Page):
+class DisclosurePage(PersonalDataGuardMixin, SearchTextMixin, Page):
     class Category(models.TextChoices):
         PARTY = "party", _("party affairs")
         RESIDENCE = "residence", _("residence affairs")

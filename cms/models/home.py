@@ -3,8 +3,10 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from ..personal_data import PersonalDataGuardMixin
 
-class HomePage(Page):
+
+class HomePage(PersonalDataGuardMixin, Page):
     """The site's front page: what Yishi is, and the way in for residents."""
 
     intro = RichTextField(_("introduction"), blank=True)

@@ -10,6 +10,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from ..personal_data import PersonalDataGuardMixin
 from .texts import SearchTextMixin
 
 
@@ -39,7 +40,7 @@ class NoticeForm(WagtailAdminPageForm):
         return cleaned
 
 
-class NoticePage(SearchTextMixin, Page):
+class NoticePage(PersonalDataGuardMixin, SearchTextMixin, Page):
     class Urgency(models.TextChoices):
         NORMAL = "normal", _("normal")
         URGENT = "urgent", _("urgent: residents confirm they have read it")
