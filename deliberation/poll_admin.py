@@ -28,6 +28,7 @@ from wagtail.admin.widgets import AdminDateTimeInput
 
 from polls import registry
 from polls.models import Poll, RollEntry
+from polls.services import close_due_polls, close_if_due
 from polls.tally import tally
 
 from . import policies, queries
@@ -391,8 +392,15 @@ def _question_initial(data, total: int) -> list[dict]:
     return [{k: v for k, v in row.items() if v} or {"kind": "yes_no"} for row in rows]
 
 
+def _current(poll: Poll) -> Poll:
+    """The poll closed first if its closing time has passed, as the close_due_polls
+    timer would have done."""
+    return queries.poll_with_roll(poll.pk) if close_if_due(poll) else poll
+
+
 def poll_detail(request, pk: int):
     poll, place = _poll(request, pk)
+    poll = _current(poll)
     roll = _roll(poll)
     page = Paginator(queries.roll_entries(poll), ROLL_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -553,6 +561,7 @@ def poll_tally(request, pk: int):
     """The recorded result once the poll is closed; the running count only for a poll
     whose results are live."""
     poll, _place = _poll(request, pk)
+    poll = _current(poll)
     figures = None
     if poll.state in (Poll.State.CLOSED, Poll.State.PUBLISHED):
         figures = poll.result.data
@@ -571,7 +580,9 @@ def poll_tally(request, pk: int):
 class PollIndexView(IndexView):
     def get_base_queryset(self):
         scope = policies.back_office_scope(self.request.user, Poll, "view")
-        return queries.poll_listing(policies.poll_scope_filter(scope))
+        where = policies.poll_scope_filter(scope)
+        close_due_polls(among=Poll.objects.filter(where))
+        return queries.poll_listing(where)
 
     def get_edit_url(self, instance):
         # Every viewer opens the poll's page; what they may do there depends on their seat.

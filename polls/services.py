@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -49,6 +51,8 @@ QUESTION_KINDS = {
     "score": ScoreQuestion,
 }
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+logger = logging.getLogger("yishi.polls")
 
 
 def yes_no_options() -> list[tuple[str, str]]:
@@ -439,11 +443,72 @@ def close_poll(actor, poll: Poll) -> PollResult:
     """Close the poll and keep its tally as a record."""
     poll = Poll.objects.select_for_update().get(pk=poll.pk)
     _require_state(poll, Poll.State.OPEN)
-    poll.state, poll.closed_at = Poll.State.CLOSED, timezone.now()
+    poll.state, poll.closed_at = Poll.State.CLOSED, _voting_ended(poll, timezone.now())
     poll.save(update_fields=["state", "closed_at"])
     result = PollResult.objects.create(poll=poll, data=tally(poll))
     signals.poll_closed.send(Poll, poll=poll, actor=actor, result=result)
     return result
+
+
+def _voting_ended(poll: Poll, now):
+    """When voting ended: the announced closing time once it has passed, since no ballot
+    was accepted after it, however late the poll is closed; but never before it opened."""
+    if poll.closes_at is None or poll.closes_at > now:
+        return now
+    return max(poll.closes_at, poll.opened_at or poll.closes_at)
+
+
+def is_due(poll: Poll, now=None) -> bool:
+    """Whether an open poll's announced closing time has come. The moment itself counts,
+    as it does for refusing ballots (`policies.voting_window_refusal`)."""
+    return (
+        poll.state == Poll.State.OPEN
+        and poll.closes_at is not None
+        and poll.closes_at <= (now or timezone.now())
+    )
+
+
+def close_due_polls(now=None, *, among: QuerySet[Poll] | None = None) -> list[PollResult]:
+    """Close every open poll (of `among`, if given) whose closing time has come, as
+    `close_poll` does, with no actor: the trace says the system closed it. Several
+    processes may run this at once: each poll is checked again under its row lock, and
+    one that another run closed meanwhile is skipped. A poll that cannot be closed is
+    logged and the others are still closed."""
+    now = now or timezone.now()
+    polls = Poll.objects.all() if among is None else among
+    due = list(
+        polls.filter(state=Poll.State.OPEN, closes_at__lte=now)
+        .order_by("closes_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    results = []
+    for pk in due:
+        result = _close_if_still_due(pk, now)
+        if result is not None:
+            results.append(result)
+    return results
+
+
+def _close_if_still_due(pk: int, now) -> PollResult | None:
+    try:
+        with transaction.atomic():
+            poll = Poll.objects.select_for_update().get(pk=pk)
+            if not is_due(poll, now):
+                return None
+            return close_poll(None, poll)
+    except Exception:
+        logger.exception("Poll %s is past its closing time but could not be closed", pk)
+        return None
+
+
+def close_if_due(poll: Poll, now=None) -> bool:
+    """Close `poll` if its closing time has come, so that a page shows it as it is even
+    where no timer runs `close_due_polls`. No query unless the poll is due; True when
+    the caller should load the poll again."""
+    if not is_due(poll, now):
+        return False
+    _close_if_still_due(poll.pk, now or timezone.now())
+    return True
 
 
 @transaction.atomic

@@ -28,10 +28,19 @@ def _refuse(request, message: str, *, poll: Poll | None = None, status: int = 40
     return render(request, "polls/refused.html", {"message": message, "poll": poll}, status=status)
 
 
+def _poll(pk: int) -> Poll:
+    """The poll as it stands now: closed first if its closing time has passed, for a
+    deployment where no timer runs `close_due_polls`."""
+    poll = queries.poll(pk)
+    if services.close_if_due(poll):
+        poll = queries.poll(pk)
+    return poll
+
+
 def _shown_poll(request, pk: int):
     """The poll, the viewer's entry on its roll, and the answer to give when the poll
     is not shown to them (None when it is)."""
-    poll = queries.poll(pk)
+    poll = _poll(pk)
     entry = queries.roll_entry(request.user, poll)
     refusal = None
     if not policies.can_see_poll(request.user, poll, entry):
@@ -76,7 +85,9 @@ def _results(request, poll: Poll, entry, questions=None) -> dict:
 @login_required
 @require_GET
 def index(request):
-    return render(request, "polls/index.html", {"polls": queries.polls_of(request.user)})
+    polls = queries.polls_of(request.user)
+    services.close_due_polls(among=polls)
+    return render(request, "polls/index.html", {"polls": polls})
 
 
 @require_GET
@@ -112,7 +123,7 @@ def _poll_page(request, poll: Poll, entry, form: BallotForm | None = None, statu
 @login_required
 @require_POST
 def vote(request, pk: int):
-    poll = queries.poll(pk)
+    poll = _poll(pk)
     entry = queries.roll_entry(request.user, poll)
     participation = queries.participation(poll, entry)
     refusal = policies.vote_refusal(request.user, poll, entry, participation)
@@ -181,7 +192,7 @@ def results(request, pk: int):
 
 @require_GET
 def results_fragment(request, pk: int):
-    poll = queries.poll(pk)
+    poll = _poll(pk)
     entry = queries.roll_entry(request.user, poll)
     if not policies.can_see_poll(request.user, poll, entry):
         return _refuse(
