@@ -255,6 +255,10 @@ def open_poll(
     roll was prepared from, opening is refused until the roll is prepared again."""
     poll = Poll.objects.select_for_update().get(pk=poll.pk)
     _require_state(poll, Poll.State.DRAFT)
+    if poll.closes_at and poll.closes_at <= timezone.now():
+        raise ValidationError(
+            _("Its closing time has passed: change the closing time before opening the poll.")
+        )
     if not VoterRoll.objects.filter(poll=poll).exists():
         if heads is None:
             raise ValidationError(_("Prepare the voter roll before opening the poll."))

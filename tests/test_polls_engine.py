@@ -1,13 +1,15 @@
 """The voting engine end to end on the database: roll, ballots, tally, decision."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
 
 from polls import services, signals
 from polls.electorate import DwellingRecord, Head, owner_heads
-from polls.models import Ballot, Participation, Poll
+from polls.models import Ballot, Participation, Poll, VoterRoll
 
 from .factories import UserFactory
 
@@ -139,6 +141,19 @@ def test_the_roll_is_frozen_when_the_poll_opens():
         services.correct_roll_entry(
             None, poll.roll.entries.first(), area=Decimal("1.00"), reason="typo"
         )
+
+
+def test_a_poll_whose_closing_time_has_passed_cannot_be_opened():
+    poll = owners_poll()
+    Poll.objects.filter(pk=poll.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    with (
+        translation.override("en"),
+        pytest.raises(ValidationError, match="closing time has passed"),
+    ):
+        services.open_poll(None, poll, six_owners())
+    poll.refresh_from_db()
+    assert poll.state == Poll.State.DRAFT
+    assert not VoterRoll.objects.filter(poll=poll).exists()
 
 
 def test_signals_announce_opening_casting_and_closing():
