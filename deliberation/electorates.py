@@ -8,7 +8,7 @@ moment it is called."""
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -77,8 +77,17 @@ def _heads(key: str) -> list[Head]:
         **_place_filter(key, "dwelling__"), status=Membership.Status.VERIFIED
     ).select_related("user", "dwelling__building__compound")
     if kind == "households":
+        # A household votes through one representative: its owner (or the co-owners'
+        # representative) if verified here, else the verified member who claimed it first.
+        represents = Case(
+            When(
+                kind__in=[Membership.Kind.OWNER, Membership.Kind.CO_OWNER_REPRESENTATIVE],
+                then=Value(0),
+            ),
+            default=Value(1),
+        )
         households: dict[int, Head] = {}
-        for membership in verified.order_by("dwelling_id", "pk"):
+        for membership in verified.order_by("dwelling_id", represents, "pk"):
             dwelling = membership.dwelling
             households.setdefault(
                 dwelling.pk,

@@ -75,6 +75,30 @@ def test_households_and_residents_count_only_verified_memberships(building, comm
     assert {h.user_id for h in residents} == {u.pk for u in couple}
 
 
+def test_a_household_votes_through_its_owner_even_when_a_tenant_was_verified_first(
+    building, community
+):
+    staff = staff_of(community)
+    dwelling = building.dwellings.order_by("number").first()
+    tenant, owner = UserFactory(), UserFactory()
+    people.verify_membership(staff, people.claim_dwelling(tenant, dwelling, "tenant"))
+    people.verify_membership(staff, people.claim_dwelling(owner, dwelling, "owner"))
+    (household,) = electorates.heads(electorates.electorate_key("households", building))
+    assert household.user_id == owner.pk
+
+
+def test_without_an_owner_the_household_votes_through_the_member_who_claimed_first(
+    building, community
+):
+    staff = staff_of(community)
+    dwelling = building.dwellings.order_by("number").first()
+    first, second = UserFactory(), UserFactory()
+    for user in (first, second):
+        people.verify_membership(staff, people.claim_dwelling(user, dwelling, "family"))
+    (household,) = electorates.heads(electorates.electorate_key("households", building))
+    assert household.user_id == first.pk
+
+
 def test_a_later_sale_changes_nothing_for_an_open_poll(building):
     key = electorates.electorate_key("owners", building)
     poll = services.create_poll(
