@@ -4,7 +4,7 @@ poll's own transaction), and live polls tell their watchers to refresh after com
 from django.dispatch import receiver
 
 from polls import signals
-from polls.models import Poll
+from polls.models import LocalRuleSet, Poll
 
 from . import broadcast, electorates, trace
 
@@ -67,3 +67,17 @@ def record_poll_closed(sender, poll, actor, result, **kwargs):
         poll, actor, "poll.closed", after={"ballots": result.data["ballots"], "outcomes": outcomes}
     )
     _refresh_watchers(poll)
+
+
+@receiver(signals.rule_set_changed)
+def record_rule_set_change(sender, rule_set: LocalRuleSet, actor, action, **kwargs):
+    """Local rule sets serve every community: their changes are public and site-wide."""
+    trace.record(
+        actor=actor,
+        action=action,
+        obj=rule_set,
+        before=kwargs.get("before"),
+        after=kwargs.get("after"),
+        public=True,
+        community_id=None,
+    )

@@ -25,6 +25,7 @@ from .electorate import Head
 from .models import (
     Answer,
     Ballot,
+    LocalRuleSet,
     MultipleChoiceQuestion,
     Option,
     Participation,
@@ -523,3 +524,40 @@ def publish_result(actor, poll: Poll) -> Poll:
     poll.save(update_fields=["state"])
     signals.poll_changed.send(Poll, poll=poll, actor=actor, action="poll.published")
     return poll
+
+
+def _rule_set_data(rule_set: LocalRuleSet) -> dict[str, Any]:
+    return {"name": rule_set.name, "label": rule_set.label, "data": rule_set.data}
+
+
+@transaction.atomic
+def save_local_rule_set(actor, rule_set: LocalRuleSet, *, created: bool) -> LocalRuleSet:
+    """Save a local rule set, announcing what changed. Polls keep the rule set as it stood
+    when they were created, so no existing poll changes with it."""
+    before = (
+        {}
+        if created
+        else _rule_set_data(LocalRuleSet.objects.select_for_update().get(pk=rule_set.pk))
+    )
+    after = _rule_set_data(rule_set)
+    if before == after:
+        return rule_set
+    rule_set.save()
+    signals.rule_set_changed.send(
+        LocalRuleSet,
+        rule_set=rule_set,
+        actor=actor,
+        action="rule_set.created" if created else "rule_set.changed",
+        before={k: v for k, v in before.items() if after[k] != v},
+        after={k: v for k, v in after.items() if created or before[k] != v},
+    )
+    return rule_set
+
+
+@transaction.atomic
+def delete_local_rule_set(actor, rule_set: LocalRuleSet) -> None:
+    before = _rule_set_data(rule_set)
+    signals.rule_set_changed.send(
+        LocalRuleSet, rule_set=rule_set, actor=actor, action="rule_set.deleted", before=before
+    )
+    rule_set.delete()

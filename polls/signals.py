@@ -7,6 +7,8 @@ commits or rolls back with it; receivers that broadcast should use on_commit.
 - poll_closed(poll, actor, result)
 - poll_changed(poll, actor, action, before=None, after=None): created, roll prepared or
   corrected, result published
+- rule_set_changed(rule_set, actor, action, before=None, after=None): a local rule set
+  created, changed or deleted
 """
 
 from django.dispatch import Signal
@@ -15,3 +17,4 @@ poll_opened = Signal()
 ballot_cast = Signal()
 poll_closed = Signal()
 poll_changed = Signal()
+rule_set_changed = Signal()

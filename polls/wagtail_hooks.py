@@ -4,8 +4,10 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
+from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from . import services
 from .models import LocalRuleSet
 from .rules import BUILTIN, RuleSet, RuleSetError
 
@@ -35,8 +37,33 @@ class LocalRuleSetForm(forms.ModelForm):
         return data
 
 
+class CreateRuleSetView(generic.CreateView):
+    def save_instance(self):
+        return services.save_local_rule_set(
+            self.request.user, self.form.save(commit=False), created=True
+        )
+
+
+class EditRuleSetView(generic.EditView):
+    def save_instance(self):
+        return services.save_local_rule_set(
+            self.request.user, self.form.save(commit=False), created=False
+        )
+
+
+class DeleteRuleSetView(generic.DeleteView):
+    def delete_action(self):
+        services.delete_local_rule_set(self.request.user, self.object)
+
+
 class LocalRuleSetViewSet(ModelViewSet):
+    """Rule sets are named site-wide, so only superusers write them (no group holds the
+    permissions); every change is announced and recorded in the trace."""
+
     model = LocalRuleSet
+    add_view_class = CreateRuleSetView
+    edit_view_class = EditRuleSetView
+    delete_view_class = DeleteRuleSetView
     icon = "list-ol"
     menu_label = gettext_lazy("Local rule sets")
     add_to_settings_menu = True

@@ -80,3 +80,40 @@ def test_a_built_in_name_cannot_be_taken(superuser_client):
         {"name": "owners_ordinary", "label": "x", "data": json.dumps(THREE_FIFTHS)},
     )
     assert not LocalRuleSet.objects.exists()
+
+
+def test_adding_changing_and_deleting_a_local_rule_set_are_recorded_publicly(superuser_client):
+    from deliberation.models import TraceEntry
+
+    superuser_client.post(
+        "/admin/local_rule_sets/new/",
+        {"name": "three_fifths", "label": "五分之三", "data": json.dumps(THREE_FIFTHS)},
+    )
+    rule_set = LocalRuleSet.objects.get(name="three_fifths")
+    superuser_client.post(
+        f"/admin/local_rule_sets/edit/{rule_set.pk}/",
+        {"name": "three_fifths", "label": "五分之三多数", "data": json.dumps(THREE_FIFTHS)},
+    )
+    superuser_client.post(f"/admin/local_rule_sets/delete/{rule_set.pk}/")
+    assert not LocalRuleSet.objects.exists()
+    entries = list(TraceEntry.objects.filter(object_type="polls.localruleset").order_by("seq"))
+    assert [e.action for e in entries] == [
+        "rule_set.created",
+        "rule_set.changed",
+        "rule_set.deleted",
+    ]
+    assert all(e.is_public and e.community_id is None for e in entries)
+    assert entries[1].before == {"label": "五分之三"}
+    assert entries[1].after == {"label": "五分之三多数"}
+    assert entries[2].before["data"] == THREE_FIFTHS
+
+
+def test_saving_a_local_rule_set_unchanged_records_nothing(superuser_client):
+    from deliberation.models import TraceEntry
+
+    rule_set = LocalRuleSet.objects.create(name="three_fifths", label="五分之三", data=THREE_FIFTHS)
+    superuser_client.post(
+        f"/admin/local_rule_sets/edit/{rule_set.pk}/",
+        {"name": "three_fifths", "label": "五分之三", "data": json.dumps(THREE_FIFTHS)},
+    )
+    assert not TraceEntry.objects.filter(object_type="polls.localruleset").exists()
