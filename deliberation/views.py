@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import queries
+from . import home_panels, queries
 from .forms import ClaimDwellingForm
 from .services import people
 
@@ -21,6 +21,7 @@ def my_home(request):
         {
             "memberships": queries.memberships_of(request.user),
             "roles": queries.roles_of(request.user),
+            "panels": home_panels.render_panels(request),
         },
     )
 
