@@ -12,7 +12,6 @@ from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from deliberation.routing import websocket_urlpatterns as deliberation_sockets  # noqa: E402
-from polls.routing import websocket_urlpatterns as poll_sockets  # noqa: E402
 
 # In development uvicorn serves the static files too; in production the proxy does.
 http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.DEBUG else django_asgi_app
@@ -21,7 +20,7 @@ application = ProtocolTypeRouter(
     {
         "http": http_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(deliberation_sockets + poll_sockets))
+            AuthMiddlewareStack(URLRouter(deliberation_sockets))
         ),
     }
 )

@@ -22,7 +22,9 @@ def _record(poll: Poll, actor, action: str, *, before=None, after=None, public=T
 
 
 def _refresh_watchers(poll: Poll) -> None:
-    broadcast.on_commit_send(poll.group_name, {"type": "poll.updated", "poll": poll.pk})
+    broadcast.on_commit_send(
+        poll.group_name, {"type": "poll.updated", "poll": poll.pk, "coalesce": True}
+    )
 
 
 @receiver(signals.poll_changed)

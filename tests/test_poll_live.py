@@ -1,5 +1,8 @@
 """Live results over WebSocket, through `config.asgi.application` with a real session:
-who may watch a poll, what the socket relays, and that it accepts no commands."""
+who may watch a poll, what the socket relays (through the process's relay, ballots
+coalesced into at most one refresh a second), and that it accepts no commands."""
+
+import asyncio
 
 import pytest
 from channels.db import database_sync_to_async
@@ -7,6 +10,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from config.asgi import application
+from deliberation import relay
 from polls import services
 from polls.electorate import Head
 from polls.models import Ballot, Participation, Poll
@@ -64,12 +68,27 @@ async def signed_in_socket(poll: Poll, user) -> WebsocketCommunicator:
     return socket_for(poll.pk, cookie)
 
 
+async def watching(poll: Poll, user) -> WebsocketCommunicator:
+    """A connected socket, once the relay relays the poll's events to it (a socket is
+    accepted first, then joins)."""
+    before = relay.current().watching(poll.group_name)
+    socket = await signed_in_socket(poll, user)
+    connected, _ = await socket.connect()
+    assert connected
+    for _ in range(200):
+        if relay.current().watching(poll.group_name) > before:
+            return socket
+        await asyncio.sleep(0.01)
+    raise AssertionError("the socket never joined the relay")
+
+
+UPDATED = '{"type":"poll.updated","poll":%d}'
+
+
 async def test_a_ballot_cast_in_a_live_poll_reaches_the_voters_socket():
     resident, neighbour = await database_sync_to_async(UserFactory.create_batch)(2)
     poll = await open_poll_for([resident, neighbour])
-    socket = await signed_in_socket(poll, resident)
-    connected, _ = await socket.connect()
-    assert connected
+    socket = await watching(poll, resident)
     assert await socket.receive_nothing()
 
     await vote_yes(poll, neighbour)
@@ -81,12 +100,46 @@ async def test_a_ballot_cast_in_a_live_poll_reaches_the_voters_socket():
 async def test_closing_the_poll_reaches_the_socket_too():
     resident = await database_sync_to_async(UserFactory)()
     poll = await open_poll_for([resident])
-    socket = await signed_in_socket(poll, resident)
-    await socket.connect()
+    socket = await watching(poll, resident)
 
     await database_sync_to_async(services.close_poll)(None, poll)
 
     assert await socket.receive_json_from() == {"type": "poll.updated", "poll": poll.pk}
+    await socket.disconnect()
+
+
+async def test_every_watcher_gets_the_update_through_one_subscription():
+    watchers = await database_sync_to_async(UserFactory.create_batch)(3)
+    voter = await database_sync_to_async(UserFactory)()
+    poll = await open_poll_for([*watchers, voter])
+    sockets = [await watching(poll, watcher) for watcher in watchers]
+
+    await vote_yes(poll, voter)
+
+    frames = [await socket.receive_from() for socket in sockets]
+    assert frames == [UPDATED % poll.pk] * 3
+    assert relay.current().watching(poll.group_name) == 3
+    for socket in sockets:
+        await socket.disconnect()
+    assert relay.current().watching(poll.group_name) == 0
+
+
+async def test_a_burst_of_ballots_makes_one_update_at_once_and_one_after_the_interval(
+    monkeypatch,
+):
+    """Three ballots within a moment: the watcher refreshes at once, and once more when
+    the interval has passed, for the last ballot; not once per ballot."""
+    monkeypatch.setattr(relay, "COALESCE_INTERVAL", 1.0)
+    watcher, *voters = await database_sync_to_async(UserFactory.create_batch)(4)
+    poll = await open_poll_for([watcher, *voters])
+    socket = await watching(poll, watcher)
+
+    for voter in voters:
+        await vote_yes(poll, voter)
+
+    assert await socket.receive_from(timeout=1) == UPDATED % poll.pk
+    assert await socket.receive_from(timeout=2) == UPDATED % poll.pk
+    assert await socket.receive_nothing(timeout=1.2)
     await socket.disconnect()
 
 
@@ -96,6 +149,7 @@ async def test_hidden_results_close_the_socket_with_4403():
     connected, code = await (await signed_in_socket(poll, resident)).connect()
     assert not connected
     assert code == 4403
+    assert relay.current().watching(poll.group_name) == 0
 
 
 async def test_someone_not_on_the_roll_is_closed_with_4403():
@@ -134,8 +188,7 @@ async def test_anonymous_connection_is_closed_with_4401():
 async def test_any_client_message_gets_an_error_and_changes_nothing(message):
     resident = await database_sync_to_async(UserFactory)()
     poll = await open_poll_for([resident])
-    socket = await signed_in_socket(poll, resident)
-    await socket.connect()
+    socket = await watching(poll, resident)
 
     if "json" in message:
         await socket.send_json_to(message["json"])

@@ -1,6 +1,8 @@
 // Live results of an open poll: on "poll.updated" refetch the results fragment over
-// HTTP and swap it in. Events may be lost (the channel layer is at-most-once), so a
-// reconnect refetches too. Without JavaScript the page simply shows the figures as
+// HTTP and swap it in, after a random pause of up to half a second, so that the phones
+// of a whole meeting room do not all ask in the same millisecond (the server sends at
+// most one update a second). Events may be lost (the channel layer is at-most-once), so
+// a reconnect refetches too. Without JavaScript the page simply shows the figures as
 // they were when it loaded.
 const section = document.getElementById("poll-results");
 const body = section && section.querySelector("[data-results-body]");
@@ -12,6 +14,7 @@ if (section && body && section.dataset.liveUrl && "WebSocket" in window) {
   let fetching = false;
   let again = false;
   let connectedBefore = false;
+  let pending = null;
 
   const refresh = async () => {
     if (fetching) { again = true; return; }
@@ -33,6 +36,12 @@ if (section && body && section.dataset.liveUrl && "WebSocket" in window) {
     }
   };
 
+  // Updates that arrive during the pause are answered by the one fetch.
+  const refreshSoon = () => {
+    if (pending !== null) return;
+    pending = setTimeout(() => { pending = null; refresh(); }, Math.random() * 500);
+  };
+
   const connect = () => {
     const socket = new WebSocket(`${scheme}://${location.host}${section.dataset.liveUrl}`);
     socket.addEventListener("open", () => {
@@ -42,7 +51,7 @@ if (section && body && section.dataset.liveUrl && "WebSocket" in window) {
     });
     socket.addEventListener("message", (message) => {
       const event = JSON.parse(message.data);
-      if (event.type === "poll.updated") refresh();
+      if (event.type === "poll.updated") refreshSoon();
     });
     socket.addEventListener("close", (event) => {
       // 4401: signed out; 4403: these results are not (or no longer) live for this person.

@@ -1,7 +1,0 @@
-from django.urls import path
-
-from . import consumers
-
-websocket_urlpatterns = [
-    path("ws/polls/<int:pk>/", consumers.PollResultsConsumer.as_asgi()),
-]
