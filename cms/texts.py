@@ -3,7 +3,7 @@ for showing what changed between two published versions."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.utils.html import strip_tags
@@ -23,7 +23,7 @@ def _strings(value: Any) -> Iterator[str]:
         else:
             for item in value.values():
                 yield from _strings(item)
-    elif isinstance(value, list | tuple):
+    elif isinstance(value, Sequence):  # lists, and a stream's raw data (a RawDataView)
         for item in value:
             yield from _strings(item)
     elif value is not None and not isinstance(value, bool):
