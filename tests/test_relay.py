@@ -75,6 +75,14 @@ def layer(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _database_left_alone(django_db_blocker):
+    """These consumers use no database, but Channels closes stale database connections
+    around each of their handlers, which may touch one an earlier test left open."""
+    with django_db_blocker.unblock():
+        yield
+
+
+@pytest.fixture(autouse=True)
 def short_interval(monkeypatch):
     monkeypatch.setattr(relay, "COALESCE_INTERVAL", INTERVAL)
 
