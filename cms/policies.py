@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from deliberation.models import Membership, Role
 from deliberation.policies import is_signed_in
 
+from .models import DisclosurePage
 from .scope import community_of_page
 
 EDITOR_KINDS = (Role.Kind.RESIDENTS_COMMITTEE, Role.Kind.PARTY_ORGANISATION)
@@ -100,3 +102,77 @@ def editor_community_filter(user, field: str) -> Q:
         "community_id"
     )
     return Q(**{f"{field}__in": ids})
+
+
+def can_see_reads(user, notice) -> bool:
+    """Editors of the community follow who has read its urgent notices, building by
+    building."""
+    if not notice.is_urgent:
+        return False
+    community = community_of_page(notice)
+    return is_editor_of(user, community.pk if community else None)
+
+
+def edits_any_community(user) -> bool:
+    """Whether the person writes the pages of some community (and so answers questions
+    on its disclosures)."""
+    if not is_signed_in(user):
+        return False
+    return (
+        user.is_superuser
+        or Role.objects.filter(user=user, kind__in=EDITOR_KINDS, compound__isnull=True).exists()
+    )
+
+
+def question_refusal(user, page) -> str | None:
+    """Why the person may not ask about a disclosure, for the page to explain:
+    "unpublished", "sign_in" or "not_resident"; None when they may."""
+    if can_ask_question(user, page):
+        return None
+    if not page.live:
+        return "unpublished"
+    if not is_signed_in(user):
+        return "sign_in"
+    return "not_resident"
+
+
+def _holds_published_disclosures(page) -> bool:
+    return (
+        DisclosurePage.objects.descendant_of(page, inclusive=True)
+        .filter(first_published_at__isnull=False)
+        .exists()
+    )
+
+
+def delete_refusal(page) -> str | None:
+    """Why nobody, superusers included, may delete this page: a disclosure that was ever
+    published stays on the record, and so does every page above one. A disclosure is
+    withdrawn instead, with a reason that stays public. None when it may be deleted."""
+    if not _holds_published_disclosures(page):
+        return None
+    if page.specific_class is DisclosurePage:
+        return _(
+            "A published disclosure is never deleted. Withdraw it instead: the reason you "
+            "give stays public beside it."
+        )
+    return _(
+        "“%(title)s” holds published disclosures, which are never deleted. Withdraw a "
+        "disclosure instead: the reason you give stays public beside it."
+    ) % {"title": page.title}
+
+
+def unpublish_refusal(page) -> str | None:
+    """Why nobody, superusers included, may unpublish this page: a published disclosure
+    stays online, and so does every page above one; a withdrawn one stays visible, marked
+    as withdrawn, with its reason. None when it may be unpublished."""
+    if not _holds_published_disclosures(page):
+        return None
+    if page.specific_class is DisclosurePage:
+        return _(
+            "A published disclosure is never unpublished. Withdraw it instead: it stays "
+            "visible, marked as withdrawn, with the reason you give."
+        )
+    return _(
+        "“%(title)s” holds published disclosures, which never go offline. Withdraw a "
+        "disclosure instead: it stays visible, marked as withdrawn, with the reason you give."
+    ) % {"title": page.title}

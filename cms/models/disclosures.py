@@ -5,6 +5,7 @@ to residents' questions (质询)."""
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -77,6 +78,19 @@ class DisclosurePage(PersonalDataGuardMixin, SearchTextMixin, Page):
         verbose_name = _("disclosure")
         verbose_name_plural = _("disclosures")
         indexes = [models.Index(fields=["category", "year"])]
+
+    def clean(self):
+        # An expiry date would have publish_scheduled take the disclosure offline.
+        super().clean()
+        if self.expire_at:
+            raise ValidationError(
+                {
+                    "expire_at": _(
+                        "A disclosure does not expire. When it must no longer stand, "
+                        "withdraw it: the reason you give stays public beside it."
+                    )
+                }
+            )
 
     def period_label(self) -> str:
         if self.period_kind == self.PeriodKind.MONTH:
