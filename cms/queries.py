@@ -3,8 +3,13 @@ their rows."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Length, Substr
 from django.utils import timezone
+from wagtail.models import PageLogEntry
 
 from .models import (
     CommunityPage,
@@ -12,6 +17,7 @@ from .models import (
     DisclosureQuestion,
     NoticePage,
     NoticeRead,
+    Withdrawal,
 )
 from .policies import Reach
 
@@ -94,3 +100,48 @@ def search(community_page, text: str) -> list:
             .order_by("-first_published_at")[:50]
         )
     return sorted(found, key=lambda page: page.first_published_at, reverse=True)
+
+
+# ---------------------------------------------------------------- disclosures: versions, questions
+
+# Publishing at once and publishing on schedule both make a revision the live one.
+PUBLISH_ACTIONS = ("wagtail.publish", "wagtail.publish.scheduled")
+
+
+def publications(page) -> QuerySet[PageLogEntry]:
+    """The page's publications, newest first, each with the revision it made live.
+    Filtering on a column of the revision joins it, which leaves out entries whose
+    revision has since been purged (the log keeps no database constraint on it)."""
+    return (
+        PageLogEntry.objects.filter(
+            page=page, action__in=PUBLISH_ACTIONS, revision__created_at__isnull=False
+        )
+        .select_related("revision")
+        .order_by("-timestamp", "-pk")
+    )
+
+
+def withdrawal_of(page) -> Withdrawal | None:
+    return Withdrawal.objects.filter(page_id=page.pk).first()
+
+
+def questions_in(communities: Q) -> QuerySet[DisclosureQuestion]:
+    """Questions on the disclosures of the communities matching `communities` (a filter
+    on `CommunityPage`), in one query: unanswered ones first, the longest waiting first;
+    then answered ones, the latest answered first."""
+    # The community's home page is above the disclosure: its path begins the page's path.
+    home_above = CommunityPage.objects.filter(
+        communities, path=Substr(OuterRef("page__path"), 1, Length("path"))
+    )
+    return (
+        DisclosureQuestion.objects.filter(Exists(home_above))
+        .select_related("page")
+        .order_by(F("answered_at").desc(nulls_first=True), "asked_at", "pk")
+    )
+
+
+def overdue(questions: QuerySet[DisclosureQuestion], *, now=None) -> QuerySet[DisclosureQuestion]:
+    """Those of `questions` still unanswered after the days allowed, as
+    `DisclosureQuestion.is_overdue` says of one."""
+    days = dt.timedelta(days=settings.YISHI_QUESTION_ANSWER_DAYS)
+    return questions.filter(answered_at__isnull=True, asked_at__lte=(now or timezone.now()) - days)

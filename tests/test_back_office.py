@@ -293,7 +293,7 @@ def test_membership_role_and_trace_lists_are_scoped_and_query_count_does_not_gro
         ("/admin/roles/", rows + 1),
         ("/admin/trace/", rows + 1),
     ):
-        with django_assert_max_num_queries(17):
+        with django_assert_max_num_queries(18):
             response = client.get(url)
         assert response.status_code == 200
         assert response.context["paginator"].count == expected

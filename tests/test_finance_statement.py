@@ -247,9 +247,9 @@ def test_block_renders_a_scrollable_table_with_totals_and_chart():
 
 
 def test_block_links_the_csv_when_it_knows_its_page_and_id():
-    page = SimpleNamespace(url="/disclosures/2025-q1/")
+    page = SimpleNamespace(pk=7, live=True)
     html = FinanceStatementBlock().render(clean(), context={"page": page, "block_id": "3f2a"})
-    assert '<a href="/disclosures/2025-q1/statements/3f2a.csv" download>Download CSV</a>' in html
+    assert '<a href="/pages/disclosures/7/statements/3f2a.csv" download>Download CSV</a>' in html
     assert 'id="statement-3f2a"' in html and 'id="statement-3f2a-chart-title"' in html
     assert ".csv" not in FinanceStatementBlock().render(clean(), context={"page": page})
     assert ".csv" not in FinanceStatementBlock().render(clean(), context={"block_id": "3f2a"})
@@ -267,10 +267,10 @@ def test_page_body_renders_the_block_through_include_block_with_its_id():
         "{% load wagtailcore_tags %}"
         "{% for block in page.body %}{% include_block block with block_id=block.id %}{% endfor %}"
     )
-    page = SimpleNamespace(url="/disclosures/2025-q1/", body=body)
+    page = SimpleNamespace(pk=7, live=True, body=body)
     html = template.render(Context({"page": page}))
     assert "<h2>财务公开</h2>" in html
-    assert 'href="/disclosures/2025-q1/statements/fs-1.csv"' in html
+    assert 'href="/pages/disclosures/7/statements/fs-1.csv"' in html
 
 
 def test_unbalanced_statement_says_so_when_shown():
