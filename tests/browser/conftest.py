@@ -80,3 +80,73 @@ def last_sms_code():
         return re.search(r"\d{6}", texts[-1]).group()
 
     return code_for
+
+
+@pytest.fixture
+def asgi_server(transactional_db, settings):
+    """The site served as in production, by uvicorn over ASGI (HTTP and WebSockets), in a
+    thread of this process so that it shares the test database and the in-memory channel
+    layer. pytest-django's live_server speaks WSGI only: no WebSockets."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+    from channels.routing import ProtocolTypeRouter
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    from config import asgi
+
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = ProtocolTypeRouter(
+        {
+            "http": ASGIStaticFilesHandler(asgi.django_asgi_app),
+            "websocket": asgi.application.application_mapping["websocket"],
+        }
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def asgi_phone(browser, asgi_server):
+    """A signed-in phone on the ASGI server: `asgi_phone(user)`."""
+    from django.conf import settings
+    from django.test import Client
+
+    contexts = []
+
+    def open_as(user):
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        context = browser.new_context(viewport=PHONE_VIEWPORT, locale="zh-CN", base_url=asgi_server)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": asgi_server,
+                }
+            ]
+        )
+        return context.new_page()
+
+    yield open_as
+    for context in contexts:
+        context.close()
