@@ -4,12 +4,16 @@ their rows."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
-from wagtail.models import PageLogEntry
+from wagtail.models import Page, PageLogEntry
+
+from deliberation.models import Building, Membership
 
 from .models import (
     CommunityPage,
@@ -28,7 +32,11 @@ def _current(now=None) -> Q:
 
 
 def notices_under(page, *, current_only: bool = False) -> QuerySet[NoticePage]:
-    notices = NoticePage.objects.live().descendant_of(page).select_related("compound", "building")
+    notices = (
+        NoticePage.objects.live()
+        .descendant_of(page)
+        .select_related("compound", "building__compound")
+    )
     if current_only:
         notices = notices.filter(_current())
     return notices.order_by("-pinned", "-valid_from", "-pk")
@@ -52,7 +60,7 @@ def notices_for(user, reach: Reach, *, now=None) -> QuerySet[NoticePage]:
     return (
         NoticePage.objects.live()
         .filter(under, addressed, _current(now))
-        .select_related("compound", "building")
+        .select_related("compound", "building__compound")
         .annotate(read=Exists(NoticeRead.objects.filter(notice=OuterRef("pk"), user=user)))
         .order_by("-pinned", "-urgency", "-valid_from", "-pk")
     )
@@ -88,18 +96,156 @@ def questions_on(page) -> QuerySet[DisclosureQuestion]:
     return page.questions.select_related("asker", "answered_by").order_by("asked_at", "pk")
 
 
-def search(community_page, text: str) -> list:
-    """Live notices and disclosures of one community whose text contains `text`, as a
-    plain substring (搜索“停车”找到《关于小区停车位调整的通知》) on any database."""
+# Pages that were never published through a revision have no first publication date:
+# they sort last, on SQLite and PostgreSQL alike.
+_NEWEST_FIRST = (F("first_published_at").desc(nulls_last=True), "-pk")
+_NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
+# What a list of notices or disclosures shows beside the title.
+_LIST_RELATED = {NoticePage: ("compound", "building__compound"), DisclosurePage: ("withdrawal",)}
+
+
+def _newest_published(root, where: Q, limit: int) -> list:
+    """The newest `limit` live notices and disclosures under `root` that match `where`."""
     found = []
     for model in (NoticePage, DisclosurePage):
         found.extend(
             model.objects.live()
-            .descendant_of(community_page)
-            .filter(Q(title__icontains=text) | Q(search_text__icontains=text))
-            .order_by("-first_published_at")[:50]
+            .descendant_of(root)
+            .filter(where)
+            .select_related(*_LIST_RELATED[model])
+            .order_by(*_NEWEST_FIRST)[:limit]
         )
-    return sorted(found, key=lambda page: page.first_published_at, reverse=True)
+    found.sort(key=lambda page: (page.first_published_at or _NEVER, page.pk), reverse=True)
+    return found[:limit]
+
+
+def search(root, text: str, *, limit: int = 50) -> list:
+    """Live notices and disclosures under `root` (a community's home page, or the site's)
+    whose text contains `text`, as a plain substring (搜索“停车”找到《关于小区停车位调整的通知》)
+    on any database: the newest `limit` of them."""
+    return _newest_published(root, Q(title__icontains=text) | Q(search_text__icontains=text), limit)
+
+
+# ---------------------------------------------------------------- notices: board, reach, reads
+
+
+def current_notices_under(page, *, now=None) -> QuerySet[NoticePage]:
+    """The notice board: pinned notices first, then urgent ones, then the newest."""
+    return (
+        notices_under(page)
+        .filter(_current(now))
+        .order_by("-pinned", "-urgency", "-valid_from", "-pk")
+    )
+
+
+def past_notices_under(page, *, now=None) -> QuerySet[NoticePage]:
+    return (
+        notices_under(page)
+        .filter(valid_until__lte=now or timezone.now())
+        .order_by("-valid_until", "-pk")
+    )
+
+
+def residents_addressed(notice: NoticePage, community_id: int | None) -> QuerySet:
+    """The people a notice is addressed to, through a verified membership in its scope:
+    each once, however many dwellings they have."""
+    building = "memberships__dwelling__building"
+    # One filter() call: the same membership must be verified and in scope.
+    scope = Q(
+        memberships__status=Membership.Status.VERIFIED,
+        **{f"{building}__compound__community_id": community_id},
+    )
+    if notice.building_id:
+        scope &= Q(**{f"{building}_id": notice.building_id})
+    elif notice.compound_id:
+        scope &= Q(**{f"{building}__compound_id": notice.compound_id})
+    return get_user_model().objects.filter(scope, is_active=True).distinct()
+
+
+@dataclass(frozen=True)
+class ReadTally:
+    """How many of the residents a notice is addressed to have confirmed reading it."""
+
+    label: str
+    residents: int
+    read: int
+
+    @property
+    def not_read(self) -> int:
+        return self.residents - self.read
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.read / self.residents) if self.residents else 0
+
+
+def reads_by_building(notice: NoticePage, community_id: int | None) -> list[ReadTally]:
+    """One tally per building in the notice's scope, in the order of the register."""
+    person = "dwellings__memberships__user"
+    counted = Q(
+        dwellings__memberships__status=Membership.Status.VERIFIED,
+        dwellings__memberships__user__is_active=True,
+    )
+    readers = NoticeRead.objects.filter(notice=notice).values("user_id")
+    buildings = Building.objects.filter(compound__community_id=community_id)
+    if notice.building_id:
+        buildings = buildings.filter(pk=notice.building_id)
+    elif notice.compound_id:
+        buildings = buildings.filter(compound_id=notice.compound_id)
+    buildings = (
+        buildings.select_related("compound")
+        .annotate(
+            residents=Count(person, filter=counted, distinct=True),
+            read=Count(person, filter=counted & Q(**{f"{person}__in": readers}), distinct=True),
+        )
+        .order_by("compound__name", "name", "pk")
+    )
+    return [ReadTally(str(b), b.residents, b.read) for b in buildings]
+
+
+def reads_in_total(notice: NoticePage, community_id: int | None) -> ReadTally:
+    """All residents in scope, each counted once even with dwellings in two buildings."""
+    residents = residents_addressed(notice, community_id)
+    return ReadTally(
+        "",
+        residents.count(),
+        residents.filter(pk__in=NoticeRead.objects.filter(notice=notice).values("user_id")).count(),
+    )
+
+
+def read_of(notice: NoticePage, user) -> NoticeRead | None:
+    """When this person confirmed reading the notice, if they have."""
+    return NoticeRead.objects.filter(notice=notice, user=user).first()
+
+
+# ---------------------------------------------------------------- community home, feeds, search
+
+
+def community_pages(home) -> QuerySet[CommunityPage]:
+    """The communities' home pages under the site's home page, by name."""
+    return CommunityPage.objects.live().child_of(home).order_by("title", "pk")
+
+
+def sections_of(community_page) -> QuerySet[Page]:
+    """A community's sections (notices, disclosures, pacts, minutes), in the tree's order."""
+    return Page.objects.live().child_of(community_page).select_related("content_type")
+
+
+def published_children(page) -> QuerySet[Page]:
+    return Page.objects.live().child_of(page).order_by(*_NEWEST_FIRST)
+
+
+def published_under(page, *, limit: int) -> list:
+    """The newest `limit` live notices and disclosures under a page: a community's feed."""
+    return _newest_published(page, Q(), limit)
+
+
+def community_pages_above(pages) -> dict[int, CommunityPage]:
+    """The community home page above each of `pages`, by page id, in one query."""
+    step = Page.steplen
+    prefixes = {page.path[:end] for page in pages for end in range(step, len(page.path), step)}
+    homes = list(CommunityPage.objects.filter(path__in=prefixes)) if prefixes else []
+    return {page.pk: home for page in pages for home in homes if page.path.startswith(home.path)}
 
 
 # ---------------------------------------------------------------- disclosures: versions, questions

@@ -4,10 +4,13 @@ questions on disclosures and their answers, and withdrawing a disclosure."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from wagtail.models import (
@@ -18,13 +21,14 @@ from wagtail.models import (
     WorkflowPage,
     WorkflowTask,
 )
+from wagtail.rich_text import expand_db_html, get_text_for_indexing
 
 from deliberation import trace
 from deliberation.models import Community, Role
 from deliberation.roles import group_for
 from deliberation.sanitize import clean_plain
 
-from . import policies
+from . import policies, queries
 from .models import (
     CommunityPage,
     DisclosureIndexPage,
@@ -33,6 +37,7 @@ from .models import (
     HomePage,
     MinutesIndexPage,
     NoticeIndexPage,
+    NoticeMailing,
     NoticePage,
     NoticeRead,
     PactIndexPage,
@@ -217,3 +222,40 @@ def withdraw_disclosure(user, page: DisclosurePage, reason: str) -> Withdrawal:
         community_id=_community_id(page),
     )
     return withdrawal
+
+
+@transaction.atomic
+def mail_notice(notice: NoticePage) -> NoticeMailing | None:
+    """Mail a newly published notice, once, to the residents in its scope who gave an
+    email address. The mail leaves when the publishing commits; publishing the notice
+    again sends nothing."""
+    community_id = _community_id(notice)
+    addresses = list(
+        queries.residents_addressed(notice, community_id)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    mailing, created = NoticeMailing.objects.get_or_create(
+        notice=notice, defaults={"recipients": len(addresses)}
+    )
+    if not created:
+        return None
+    # Mail is written in the site's language, whoever published the notice.
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "notice": notice,
+            "text": get_text_for_indexing(expand_db_html(notice.body)),
+            "url": notice.get_full_url(),
+        }
+        subject = " ".join(render_to_string("cms/email/notice_subject.txt", context).split())
+        body = render_to_string("cms/email/notice.txt", context)
+    messages = [EmailMessage(subject, body, to=[address]) for address in addresses]
+    transaction.on_commit(lambda: get_connection().send_messages(messages))
+    trace.record(
+        actor=None,
+        action="notice.mailed",
+        obj=notice,
+        after={"recipients": len(addresses)},
+        community_id=community_id,
+    )
+    return mailing
