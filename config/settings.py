@@ -113,12 +113,14 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Under ASGI every request runs in its own thread with its own connection; a pool
-    # per process makes a burst of voters wait for a connection instead of exhausting
-    # PostgreSQL's max_connections.
+    # Under ASGI every request runs in its own thread with its own connection. A small
+    # pool per process makes a burst wait for a connection instead of running dozens of
+    # transactions at once that fight over the GIL while holding row locks (the trace
+    # head): measured in bench/vote_burst.py, 4 connections per process meet 75 votes/s
+    # with p95 38 ms where 20 fell 17 s behind.
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 2,
-        "max_size": int(os.environ.get("DB_POOL_SIZE", "20")),
+        "max_size": int(os.environ.get("DB_POOL_SIZE", "4")),
         "timeout": 30,
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
