@@ -10,7 +10,14 @@ from django.utils.translation import gettext as _
 from deliberation.models import Membership, Role
 from deliberation.policies import is_signed_in
 
-from .models import DisclosurePage
+from .models import (
+    CommunityPage,
+    DisclosureIndexPage,
+    DisclosurePage,
+    MinutesIndexPage,
+    NoticeIndexPage,
+    PactIndexPage,
+)
 from .scope import community_of_page
 
 EDITOR_KINDS = (Role.Kind.RESIDENTS_COMMITTEE, Role.Kind.PARTY_ORGANISATION)
@@ -144,10 +151,26 @@ def _holds_published_disclosures(page) -> bool:
     )
 
 
+def _is_structure(page) -> bool:
+    """A community's home page and its sections are made by provisioning and stay."""
+    return page.specific_class in (
+        CommunityPage,
+        NoticeIndexPage,
+        DisclosureIndexPage,
+        PactIndexPage,
+        MinutesIndexPage,
+    )
+
+
 def delete_refusal(page) -> str | None:
     """Why nobody, superusers included, may delete this page: a disclosure that was ever
     published stays on the record, and so does every page above one. A disclosure is
     withdrawn instead, with a reason that stays public. None when it may be deleted."""
+    if _is_structure(page):
+        return _(
+            "“%(title)s” is part of the community's site, made with the community: it "
+            "cannot be deleted."
+        ) % {"title": page.title}
     if not _holds_published_disclosures(page):
         return None
     if page.specific_class is DisclosurePage:
@@ -165,6 +188,11 @@ def unpublish_refusal(page) -> str | None:
     """Why nobody, superusers included, may unpublish this page: a published disclosure
     stays online, and so does every page above one; a withdrawn one stays visible, marked
     as withdrawn, with its reason. None when it may be unpublished."""
+    if _is_structure(page):
+        return _(
+            "“%(title)s” is part of the community's site, made with the community: it "
+            "cannot be taken offline."
+        ) % {"title": page.title}
     if not _holds_published_disclosures(page):
         return None
     if page.specific_class is DisclosurePage:

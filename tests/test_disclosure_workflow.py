@@ -474,7 +474,7 @@ def test_nobody_deletes_a_page_holding_published_disclosures(
 
     response = client_of(superuser).post(f"/admin/pages/{above.pk}/delete/")
 
-    assert f"“{above.title}” holds published disclosures" in shown_messages(response)[0]
+    assert f"“{above.title}” is part of the community" in shown_messages(response)[0]
     assert Page.objects.filter(pk=above.pk).exists() and reloaded(page).live
 
 
@@ -534,7 +534,7 @@ def test_nobody_unpublishes_a_page_holding_published_disclosures(
         f"/admin/pages/{above.pk}/unpublish/", {"include_descendants": "on"}
     )
 
-    assert f"“{above.title}” holds published disclosures" in shown_messages(response)[0]
+    assert f"“{above.title}” is part of the community" in shown_messages(response)[0]
     assert Page.objects.get(pk=above.pk).live and reloaded(page).live
 
 
@@ -678,3 +678,43 @@ def test_publishing_outside_a_transaction_is_still_traced(settings):
     entry = TraceEntry.objects.get(action="page.published", object_id=str(notice.pk))
     assert entry.actor is None and entry.is_public
     assert trace.verify()[1] is None
+
+
+def test_nobody_unpublishes_or_deletes_a_community_section_page(community):
+    from cms.policies import delete_refusal, unpublish_refusal
+
+    home = services.provision_community(community)
+    for page in [home, *home.get_children()]:
+        assert unpublish_refusal(page), page
+        assert delete_refusal(page), page
+
+
+def test_community_sections_are_never_added_by_hand():
+    from cms.models import (
+        CommunityPage,
+        DisclosureIndexPage,
+        MinutesIndexPage,
+        NoticeIndexPage,
+        PactIndexPage,
+    )
+
+    for model in (
+        CommunityPage,
+        NoticeIndexPage,
+        DisclosureIndexPage,
+        PactIndexPage,
+        MinutesIndexPage,
+    ):
+        assert not model.is_creatable, model
+
+
+def test_nobody_deletes_the_site_home_page_above_published_disclosures(
+    editor, supervisor, superuser, index, home
+):
+    page = approved(index, editor, supervisor)
+    site_home = home.get_parent()
+
+    response = client_of(superuser).post(f"/admin/pages/{site_home.pk}/delete/")
+
+    assert f"“{site_home.title}” holds published disclosures" in shown_messages(response)[0]
+    assert Page.objects.filter(pk=site_home.pk).exists() and reloaded(page).live

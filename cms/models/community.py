@@ -48,13 +48,13 @@ class _CommunitySection(PersonalDataGuardMixin, Page):
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["cms.CommunityPage"]
     max_count_per_parent = 1
-    is_creatable = False
 
     class Meta:
         abstract = True
 
 
 class NoticeIndexPage(_CommunitySection):
+    is_creatable = False  # Wagtail resets it for each subclass
     subpage_types = ["cms.NoticePage"]
     template = "cms/notice_index_page.html"
 
@@ -63,6 +63,7 @@ class NoticeIndexPage(_CommunitySection):
 
 
 class DisclosureIndexPage(_CommunitySection):
+    is_creatable = False  # Wagtail resets it for each subclass
     subpage_types = ["cms.DisclosurePage"]
     template = "cms/disclosure_index_page.html"
 
@@ -73,6 +74,8 @@ class DisclosureIndexPage(_CommunitySection):
 class PactIndexPage(_CommunitySection):
     """Adopted pacts are published here by the pact service, not written by hand."""
 
+    is_creatable = False  # Wagtail resets it for each subclass
+
     subpage_types: list[str] = []
     template = "cms/section_page.html"
 
@@ -82,6 +85,8 @@ class PactIndexPage(_CommunitySection):
 
 class MinutesIndexPage(_CommunitySection):
     """Minutes of meetings are published here from the meeting record."""
+
+    is_creatable = False  # Wagtail resets it for each subclass
 
     subpage_types: list[str] = []
     template = "cms/section_page.html"

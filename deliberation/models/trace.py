@@ -30,6 +30,18 @@ ACTION_LABELS = {
     "poll.ballot_changed": _("ballot changed"),
     "poll.closed": _("poll closed"),
     "poll.published": _("poll result published"),
+    "rule_set.created": _("local rule set created"),
+    "rule_set.changed": _("local rule set changed"),
+    "rule_set.deleted": _("local rule set deleted"),
+    "page.published": _("page published"),
+    "page.unpublished": _("page unpublished"),
+    "page.approval_requested": _("page submitted for approval"),
+    "page.approved": _("page approved by the supervisory committee"),
+    "page.rejected": _("page sent back by the supervisory committee"),
+    "notice.mailed": _("notice mailed to residents"),
+    "disclosure.question_asked": _("question asked on a disclosure"),
+    "disclosure.question_answered": _("question on a disclosure answered"),
+    "disclosure.withdrawn": _("disclosure withdrawn"),
 }
 
 
