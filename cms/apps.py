@@ -9,6 +9,11 @@ class CmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from deliberation import home_panels
+
         from . import receivers
+        from .views import notices
+
+        home_panels.register(notices.home_panel)
 
         post_migrate.connect(receivers.provision_existing_communities, sender=self)
