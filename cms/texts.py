@@ -3,6 +3,7 @@ for showing what changed between two published versions."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -11,12 +12,17 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.rich_text import RichText
 
 
+def _plain(markup: str) -> str:
+    """Text as a reader sees it: tags dropped, entities (&amp;, &nbsp;) made characters."""
+    return html.unescape(strip_tags(markup))
+
+
 def _strings(value: Any) -> Iterator[str]:
     """Every string inside a block's raw value, in order (structs, lists, tables)."""
     if isinstance(value, str):
-        yield strip_tags(value)  # rich text blocks store HTML
+        yield _plain(value)  # rich text blocks store HTML
     elif isinstance(value, RichText):
-        yield strip_tags(value.source)
+        yield _plain(value.source)
     elif isinstance(value, dict):
         if "type" in value and "value" in value:  # a stream child or a list item
             yield from _strings(value["value"])
@@ -36,7 +42,7 @@ def field_text(page, name: str) -> str:
     if isinstance(field, StreamField):
         return "\n".join(s for s in _strings(value.raw_data) if s.strip())
     if isinstance(field, RichTextField):
-        return strip_tags(value or "")
+        return _plain(value or "")
     return str(value or "")
 
 

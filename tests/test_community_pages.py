@@ -663,3 +663,8 @@ def test_search_query_count_does_not_grow_with_results(
     with django_assert_max_num_queries(5):
         response = search(client, None if everywhere else community_page, "停车")
     assert len(response.context["results"]) == min(2 * rows, community_views.RESULTS_SHOWN)
+
+
+def test_searchable_text_reads_entities_as_the_characters_a_reader_sees(community_page):
+    page = notice(community_page, title="水电通知", text="水&amp;电&nbsp;检修")
+    assert "水&电\xa0检修" in NoticePage.objects.get(pk=page.pk).search_text
