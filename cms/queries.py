@@ -14,6 +14,7 @@ from django.utils import timezone
 from wagtail.models import Page, PageLogEntry
 
 from deliberation.models import Building, Membership
+from polls.charts import percent
 
 from .models import (
     CommunityPage,
@@ -175,8 +176,9 @@ class ReadTally:
         return self.residents - self.read
 
     @property
-    def percent(self) -> int:
-        return round(100 * self.read / self.residents) if self.residents else 0
+    def percent(self) -> str:
+        """The share for reading, rounded half up like every share on the site."""
+        return percent(self.read, self.residents)
 
 
 def reads_by_building(notice: NoticePage, community_id: int | None) -> list[ReadTally]:

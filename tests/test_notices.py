@@ -441,9 +441,9 @@ def test_editor_sees_who_has_read_by_building(
     rows = table_rows(committee_client.get(reads_url(notice)))
 
     assert rows == {
-        str(building): ["3", "2", "1", "67%"],
-        str(neighbour_building): ["2", "1", "1", "50%"],
-        "total": ["5", "3", "2", "60%"],
+        str(building): ["3", "2", "1", "66.67%"],
+        str(neighbour_building): ["2", "1", "1", "50.00%"],
+        "total": ["5", "3", "2", "60.00%"],
     }
 
 
@@ -456,9 +456,9 @@ def test_person_with_homes_in_two_buildings_counts_once_in_the_total(
 
     rows = table_rows(committee_client.get(reads_url(notice)))
 
-    assert rows[str(building)] == ["1", "0", "1", "0%"]
-    assert rows[str(neighbour_building)] == ["1", "0", "1", "0%"]
-    assert rows["total"] == ["1", "0", "1", "0%"]
+    assert rows[str(building)] == ["1", "0", "1", "0.00%"]
+    assert rows[str(neighbour_building)] == ["1", "0", "1", "0.00%"]
+    assert rows["total"] == ["1", "0", "1", "0.00%"]
 
 
 @pytest.mark.parametrize("kind", ["supervisory_committee", "property_company"])
