@@ -12,7 +12,12 @@ from playwright.sync_api import expect
 from deliberation.models import User
 from polls.models import Participation, Poll
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the site root and home page made by migrations come back after
+# the flush that ends each transactional test.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def seed_demo() -> None:

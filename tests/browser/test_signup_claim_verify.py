@@ -13,7 +13,12 @@ from deliberation.models import Membership, User
 
 from ..factories import DwellingFactory, staff_of
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the site root and home page made by migrations come back after
+# the flush that ends each transactional test.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def submit(page, field: str) -> None:
