@@ -139,7 +139,9 @@ def _community_id(page: Page) -> int | None:
 def confirm_read(user, notice: NoticePage) -> NoticeRead:
     """A resident confirms reading an urgent notice; confirming again changes nothing."""
     if not policies.can_confirm_read(user, notice):
-        raise PermissionDenied(_("Only residents this notice is addressed to confirm reading it."))
+        raise PermissionDenied(
+            _("Only residents this notice is addressed to may confirm reading it.")
+        )
     read, _created = NoticeRead.objects.get_or_create(notice=notice, user=user)
     return read
 

@@ -16,6 +16,9 @@ def publish_approved(workflow_state, user=None) -> None:
     revision = workflow_state.content_object.get_latest_revision()
     if user is not None and user.pk in (workflow_state.requested_by_id, revision.user_id):
         raise PermissionDenied(
-            _("Another member of the supervisory committee approves what you submitted or wrote.")
+            _(
+                "Approval refused: what you submitted or wrote must be approved by another "
+                "member of the supervisory committee."
+            )
         )
     revision.publish(user=user, skip_permission_checks=True)

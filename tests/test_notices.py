@@ -363,7 +363,7 @@ def test_resident_the_notice_is_not_addressed_to_cannot_confirm(
     response = client.post(f"/pages/notices/{notice.pk}/read/")
 
     assert response.status_code == 403
-    assert "Only residents this notice is addressed to confirm reading it." in (
+    assert "Only residents this notice is addressed to may confirm reading it." in (
         response.content.decode()
     )
     assert not NoticeRead.objects.exists()

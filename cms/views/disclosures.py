@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import changes, policies, queries, services
@@ -144,7 +144,11 @@ def ask_question(request, page_id: int):
         else:
             messages.success(
                 request,
-                _("Your question is published. The committee answers within %(days)s days.")
+                ngettext(
+                    "Your question is published. The committee answers within %(days)s day.",
+                    "Your question is published. The committee answers within %(days)s days.",
+                    settings.YISHI_QUESTION_ANSWER_DAYS,
+                )
                 % {"days": settings.YISHI_QUESTION_ANSWER_DAYS},
             )
             return redirect(f"{page.get_url(request)}#question-{question.pk}")

@@ -28,7 +28,11 @@ class Command(BaseCommand):
             for result in results:
                 self.stdout.write(
                     "  "
-                    + _("#%(id)d “%(title)s”: %(ballots)d ballots")
+                    + ngettext(
+                        "#%(id)d “%(title)s”: %(ballots)d ballot",
+                        "#%(id)d “%(title)s”: %(ballots)d ballots",
+                        result.data["ballots"],
+                    )
                     % {
                         "id": result.poll.pk,
                         "title": result.poll.title,
