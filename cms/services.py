@@ -57,6 +57,7 @@ SECTIONS = [
 EDITOR_KINDS = (Role.Kind.RESIDENTS_COMMITTEE, Role.Kind.PARTY_ORGANISATION)
 QUESTION_MAX_LENGTH = 1000
 REASON_MAX_LENGTH = 500
+ANSWER_MAX_LENGTH = 2000
 
 
 def _publish_new(parent: Page, page: Page) -> Page:
@@ -146,19 +147,28 @@ def confirm_read(user, notice: NoticePage) -> NoticeRead:
     return read
 
 
+def _written(raw: str, limit: int, *, empty: str, too_long: str) -> str:
+    """What a person wrote, as sanitized plain text, refused when empty or too long."""
+    text = clean_plain(raw)
+    if not text:
+        raise ValidationError(empty)
+    if len(text) > limit:
+        raise ValidationError(too_long % {"limit": limit})
+    return text
+
+
 @transaction.atomic
 def ask_question(user, page: DisclosurePage, text: str) -> DisclosureQuestion:
     if not policies.can_ask_question(user, page):
         raise PermissionDenied(
             _("Only verified residents of this community may ask about its disclosures.")
         )
-    text = clean_plain(text)
-    if not text:
-        raise ValidationError(_("Write your question."))
-    if len(text) > QUESTION_MAX_LENGTH:
-        raise ValidationError(
-            _("A question has at most %(limit)s characters.") % {"limit": QUESTION_MAX_LENGTH}
-        )
+    text = _written(
+        text,
+        QUESTION_MAX_LENGTH,
+        empty=_("Write your question."),
+        too_long=_("A question has at most %(limit)s characters."),
+    )
     question = DisclosureQuestion.objects.create(page=page, asker=user, text=text)
     trace.record(
         actor=user,
@@ -176,9 +186,12 @@ def answer_question(staff, question: DisclosureQuestion, answer: str) -> Disclos
     question = DisclosureQuestion.objects.select_for_update().get(pk=question.pk)
     if not policies.can_answer_question(staff, question):
         raise PermissionDenied(_("You may not answer questions in this community."))
-    answer = clean_plain(answer)
-    if not answer:
-        raise ValidationError(_("Write the answer."))
+    answer = _written(
+        answer,
+        ANSWER_MAX_LENGTH,
+        empty=_("Write the answer."),
+        too_long=_("An answer has at most %(limit)s characters."),
+    )
     before = {"answer": question.answer} if question.answer else {}
     question.answer = answer
     question.answered_by = staff
@@ -207,13 +220,12 @@ def withdraw_disclosure(user, page: DisclosurePage, reason: str) -> Withdrawal:
         raise ValidationError(_("Only a published disclosure can be withdrawn."))
     if Withdrawal.objects.filter(page=page).exists():
         raise ValidationError(_("This disclosure has already been withdrawn."))
-    reason = clean_plain(reason)
-    if not reason:
-        raise ValidationError(_("Give the reason for withdrawing it; it will be public."))
-    if len(reason) > REASON_MAX_LENGTH:
-        raise ValidationError(
-            _("The reason has at most %(limit)s characters.") % {"limit": REASON_MAX_LENGTH}
-        )
+    reason = _written(
+        reason,
+        REASON_MAX_LENGTH,
+        empty=_("Give the reason for withdrawing it; it will be public."),
+        too_long=_("The reason has at most %(limit)s characters."),
+    )
     withdrawal = Withdrawal.objects.create(page=page, reason=reason, withdrawn_by=user)
     trace.record(
         actor=user,

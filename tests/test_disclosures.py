@@ -618,6 +618,17 @@ def test_empty_answer_is_refused_and_nothing_changes(index, committee):
     assert not TraceEntry.objects.filter(action="disclosure.question_answered").exists()
 
 
+def test_too_long_answer_is_refused_and_nothing_changes(index, committee):
+    question = asked(disclose(index))
+    response = staff_client(committee).post(
+        edit_url(question), {"answer": "答" * (services.ANSWER_MAX_LENGTH + 1)}
+    )
+    assert response.status_code == 200
+    assert f"An answer has at most {services.ANSWER_MAX_LENGTH} characters." in html(response)
+    question.refresh_from_db()
+    assert not question.is_answered
+
+
 def test_editor_of_another_community_cannot_see_or_answer(index, other_community):
     question = asked(disclose(index))
     stranger = staff_client(staff_of(other_community))
