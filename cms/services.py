@@ -28,7 +28,7 @@ from deliberation.models import Community, Role
 from deliberation.roles import group_for
 from deliberation.sanitize import clean_plain
 
-from . import policies, queries
+from . import personal_data, policies, queries
 from .models import (
     CommunityPage,
     DisclosureIndexPage,
@@ -148,8 +148,9 @@ def confirm_read(user, notice: NoticePage) -> NoticeRead:
 
 
 def _written(raw: str, limit: int, *, empty: str, too_long: str) -> str:
-    """What a person wrote, as sanitized plain text, refused when empty or too long."""
-    text = clean_plain(raw)
+    """What a person wrote, as sanitized plain text with ID and mobile numbers masked
+    (it is shown publicly), refused when empty or too long."""
+    text = personal_data.mask(clean_plain(raw))
     if not text:
         raise ValidationError(empty)
     if len(text) > limit:

@@ -618,6 +618,15 @@ def test_empty_answer_is_refused_and_nothing_changes(index, committee):
     assert not TraceEntry.objects.filter(action="disclosure.question_answered").exists()
 
 
+def test_numbers_written_in_a_question_and_its_answer_are_masked(index, community, committee):
+    page = disclose(index)
+    question = services.ask_question(resident_of(community), page, "请联系我13812345678")
+    services.answer_question(committee, question, "已致电，户主身份证230602199001011234已核对")
+    question.refresh_from_db()
+    assert question.text == "请联系我138****5678"
+    assert question.answer == "已致电，户主身份证230602********1234已核对"
+
+
 def test_too_long_answer_is_refused_and_nothing_changes(index, committee):
     question = asked(disclose(index))
     response = staff_client(committee).post(
