@@ -8,11 +8,7 @@ from .models import CommunityPage
 
 
 def community_page_of(page) -> CommunityPage | None:
-    if page is None or not page.pk:
-        return None
-    return (
-        CommunityPage.objects.ancestor_of(page, inclusive=True).select_related("community").first()
-    )
+    return CommunityPage.above(page)
 
 
 def community_of_page(page) -> Community | None:

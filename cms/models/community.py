@@ -39,6 +39,13 @@ class CommunityPage(PersonalDataGuardMixin, Page):
     class Meta:
         verbose_name = _("community home page")
 
+    @classmethod
+    def above(cls, page) -> "CommunityPage | None":
+        """The community home page at or above `page` (None for pages of no community)."""
+        if page is None or not page.pk:
+            return None
+        return cls.objects.ancestor_of(page, inclusive=True).select_related("community").first()
+
 
 class _CommunitySection(PersonalDataGuardMixin, Page):
     """An index directly under a community's home page, one of each kind."""

@@ -11,6 +11,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from ..personal_data import PersonalDataGuardMixin
+from .community import CommunityPage
 from .texts import SearchTextMixin
 
 
@@ -19,11 +20,10 @@ class NoticeForm(WagtailAdminPageForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from ..scope import community_of_page
-
-        community = community_of_page(self.parent_page or self.instance)
-        if community is None:
+        home = CommunityPage.above(self.parent_page or self.instance)
+        if home is None:
             return
+        community = home.community
         for name, lookup in (("compound", "community"), ("building", "compound__community")):
             if name in self.fields:
                 field = self.fields[name]
