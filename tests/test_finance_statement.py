@@ -236,7 +236,7 @@ def test_block_renders_a_scrollable_table_with_totals_and_chart():
     html = block.render(clean())
     assert '<caption id="statement-' in html and "2025年第一季度财务收支</caption>" in html
     assert 'class="table-scroll" tabindex="0" role="region" aria-labelledby="statement-' in html
-    assert '<td class="amount">1,200.50</td>' in html
+    assert '<td class="amount" data-label="Expense">1,200.50</td>' in html
     assert '<td class="amount" colspan="2">12,345.60</td>' in html
     assert '<td class="amount">10,500.00</td><td></td>' in html
     assert '<td></td><td class="amount">3,546.10</td>' in html
@@ -322,7 +322,7 @@ def test_voucher_number_links_to_the_scan_of_the_voucher(settings, tmp_path):
     hidden = '<span class="visually-hidden"> (scan of the voucher)</span>'
     assert f'<a href="{scan.url}">ZC-001{hidden}</a>' in html
     assert f'<a href="{scan.url}">Voucher<span' in html
-    assert "<td>ZC-002</td>" in html
+    assert '<td class="voucher" data-label="Voucher number">ZC-002</td>' in html
 
 
 # The rest of a disclosure's body ------------------------------------------------------
