@@ -1,10 +1,12 @@
-"""What the poll benchmarks share: a scratch database (a SQLite file or a PostgreSQL
-database created for the run and dropped after it), Django on top of it, and an open
-yes/no poll with a given roll."""
+"""What the benchmarks share: a scratch database (a SQLite file or a PostgreSQL
+database created for the run and dropped after it), Django on top of it, an open yes/no
+poll with a given roll, and uvicorn in a process group of its own."""
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -81,3 +83,32 @@ def yes_no_options(poll) -> tuple[int, dict[str, int]]:
     """The poll's only question and its option ids by code (yes, no, abstain)."""
     question = poll.questions.get()
     return question.pk, dict(question.options.values_list("code", "pk"))
+
+
+@contextmanager
+def uvicorn_server(
+    app: str, env: dict[str, str], port: int, workers: int, log: Path, *options: str
+) -> Iterator[subprocess.Popen]:
+    """uvicorn serving `app` on 127.0.0.1, its output in `log`; stopped (its own process
+    group, by id) when the block ends, whatever happens."""
+    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers), "--no-access-log", *options]
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield server
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait(timeout=5)

@@ -37,7 +37,6 @@ import json
 import os
 import resource
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -47,7 +46,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _setup import ROOT, say
+from _setup import ROOT, say, uvicorn_server
 
 PREFIX = "yishi-bench-fanout"
 KINDS = {"per socket": "plain", "relay": "relayed"}
@@ -318,19 +317,8 @@ def uvicorn(directory: Path, redis_url: str, port: int, workers: int):
         "REDIS_URL": redis_url,
     }
     log = directory / "uvicorn.log"
-    command = [sys.executable, "-m", "uvicorn", "yishi_bench_fanout_asgi:application"]
-    command += ["--workers", str(workers), "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--no-access-log", "--lifespan", "off"]
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
+    app = "yishi_bench_fanout_asgi:application"
+    with uvicorn_server(app, env, port, workers, log, "--lifespan", "off") as server:
         deadline = time.monotonic() + 60
         while not answers(port):
             if server.poll() is not None or time.monotonic() > deadline:
@@ -338,14 +326,6 @@ def uvicorn(directory: Path, redis_url: str, port: int, workers: int):
             time.sleep(0.25)
         time.sleep(1)  # both workers up
         yield log
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait(timeout=5)
 
 
 # --- the run --------------------------------------------------------------------------

@@ -40,10 +40,8 @@ import http.cookiejar
 import os
 import random
 import re
-import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -52,7 +50,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from _setup import ROOT, open_yes_no_poll, postgres_database, say, start_django, yes_no_options
+from _setup import (
+    ROOT,
+    open_yes_no_poll,
+    postgres_database,
+    say,
+    start_django,
+    uvicorn_server,
+    yes_no_options,
+)
 
 DATABASE = "yishi_bench_burst"
 WARM_UP = 60  # requests of each kind before the first burst, at 30/s
@@ -290,28 +296,8 @@ def uvicorn(directory: Path, database_url: str, port: int, workers: int):
         "REDIS_URL": redis_url(),
     }
     log = directory / "uvicorn.log"
-    command = [sys.executable, "-m", "uvicorn", "config.asgi:application"]
-    command += ["--workers", str(workers), "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--no-access-log"]
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
+    with uvicorn_server("config.asgi:application", env, port, workers, log) as server:
         yield server, env["REDIS_URL"], log
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait(timeout=5)
 
 
 def wait_until_up(base_url: str, server: subprocess.Popen, log: Path, seconds: float = 60) -> None:
