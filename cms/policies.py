@@ -11,12 +11,8 @@ from deliberation.models import Membership, Role
 from deliberation.policies import is_signed_in
 
 from .models import (
-    CommunityPage,
-    DisclosureIndexPage,
+    FRAME_PAGES,
     DisclosurePage,
-    MinutesIndexPage,
-    NoticeIndexPage,
-    PactIndexPage,
 )
 from .scope import community_of_page
 
@@ -153,13 +149,7 @@ def _holds_published_disclosures(page) -> bool:
 
 def _is_structure(page) -> bool:
     """A community's home page and its sections are made by provisioning and stay."""
-    return page.specific_class in (
-        CommunityPage,
-        NoticeIndexPage,
-        DisclosureIndexPage,
-        PactIndexPage,
-        MinutesIndexPage,
-    )
+    return page.specific_class in FRAME_PAGES
 
 
 def delete_refusal(page) -> str | None:

@@ -17,12 +17,10 @@ from wagtail.signals import (
     workflow_submitted,
 )
 
-from deliberation import trace
 from deliberation.signals import community_ready
 
 from . import policies, services
-from .models import CommunityPage, DisclosurePage, NoticePage
-from .scope import community_of_page
+from .models import FRAME_PAGES, DisclosurePage, NoticePage
 
 
 @receiver(community_ready)
@@ -77,10 +75,6 @@ def refuse_unpublishing_a_published_disclosure(sender, instance, update_fields=N
 # transaction (TaskState.approve), which publishes; there the entry joins it.
 
 
-# The pages every community gets: its home page and sections.
-FRAME = (CommunityPage, *(model for model, _title, _slug in services.SECTIONS))
-
-
 def _acting_user():
     """Wagtail's admin views set its log context to the signed-in user; scheduled
     publishing and code run without one, and the trace records the system."""
@@ -88,23 +82,18 @@ def _acting_user():
 
 
 def _trace_page(page, action: str, *, actor, public: bool, after: dict) -> None:
-    community = community_of_page(page)
     with transaction.atomic():
-        trace.record(
-            actor=actor,
-            action=action,
-            obj=page,
-            after=after,
-            public=public,
-            community_id=community.pk if community else None,
-        )
+        services.record_page_event(actor, action, page, after=after, public=public)
 
 
 @receiver(page_published)
 def trace_page_published(sender, instance, revision, **kwargs):
     """Every publication but the first of a community's frame: provisioning publishes
     that as part of creating the community, which is traced as such."""
-    if isinstance(instance, FRAME) and instance.first_published_at == instance.last_published_at:
+    if (
+        isinstance(instance, FRAME_PAGES)
+        and instance.first_published_at == instance.last_published_at
+    ):
         return
     after = {"revision": revision.pk, "title": instance.title}
     _trace_page(instance, "page.published", actor=_acting_user(), public=True, after=after)

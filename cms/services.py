@@ -131,9 +131,20 @@ def provision_community(community: Community) -> CommunityPage:
     return page
 
 
-def _community_id(page: Page) -> int | None:
+def record_page_event(
+    actor, action: str, page: Page, *, before=None, after=None, public: bool = True
+) -> None:
+    """Trace an event on a page, under the page's community."""
     community = community_of_page(page)
-    return community.pk if community else None
+    trace.record(
+        actor=actor,
+        action=action,
+        obj=page,
+        before=before,
+        after=after,
+        public=public,
+        community_id=community.pk if community else None,
+    )
 
 
 @transaction.atomic
@@ -171,13 +182,8 @@ def ask_question(user, page: DisclosurePage, text: str) -> DisclosureQuestion:
         too_long=_("A question has at most %(limit)s characters."),
     )
     question = DisclosureQuestion.objects.create(page=page, asker=user, text=text)
-    trace.record(
-        actor=user,
-        action="disclosure.question_asked",
-        obj=page,
-        after={"question": question.pk, "text": text},
-        public=True,
-        community_id=_community_id(page),
+    record_page_event(
+        user, "disclosure.question_asked", page, after={"question": question.pk, "text": text}
     )
     return question
 
@@ -198,14 +204,12 @@ def answer_question(staff, question: DisclosureQuestion, answer: str) -> Disclos
     question.answered_by = staff
     question.answered_at = timezone.now()
     question.save(update_fields=["answer", "answered_by", "answered_at"])
-    trace.record(
-        actor=staff,
-        action="disclosure.question_answered",
-        obj=question.page,
+    record_page_event(
+        staff,
+        "disclosure.question_answered",
+        question.page,
         before=before,
         after={"question": question.pk, "answer": answer},
-        public=True,
-        community_id=_community_id(question.page),
     )
     return question
 
@@ -228,14 +232,7 @@ def withdraw_disclosure(user, page: DisclosurePage, reason: str) -> Withdrawal:
         too_long=_("The reason has at most %(limit)s characters."),
     )
     withdrawal = Withdrawal.objects.create(page=page, reason=reason, withdrawn_by=user)
-    trace.record(
-        actor=user,
-        action="disclosure.withdrawn",
-        obj=page,
-        after={"reason": reason},
-        public=True,
-        community_id=_community_id(page),
-    )
+    record_page_event(user, "disclosure.withdrawn", page, after={"reason": reason})
     return withdrawal
 
 
@@ -244,7 +241,8 @@ def mail_notice(notice: NoticePage) -> NoticeMailing | None:
     """Mail a newly published notice, once, to the residents in its scope who gave an
     email address. The mail leaves when the publishing commits; publishing the notice
     again sends nothing."""
-    community_id = _community_id(notice)
+    community = community_of_page(notice)
+    community_id = community.pk if community else None
     addresses = list(
         queries.residents_addressed(notice, community_id)
         .exclude(email="")

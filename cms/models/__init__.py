@@ -1,6 +1,7 @@
 """Wagtail pages and the records that hang off them (reads, questions, withdrawals)."""
 
 from .community import (
+    FRAME_PAGES,
     CommunityPage,
     DisclosureIndexPage,
     MinutesIndexPage,
@@ -16,6 +17,7 @@ __all__ = [
     "DisclosureIndexPage",
     "DisclosurePage",
     "DisclosureQuestion",
+    "FRAME_PAGES",
     "HomePage",
     "MinutesIndexPage",
     "NoticeIndexPage",

@@ -100,3 +100,8 @@ class MinutesIndexPage(_CommunitySection):
 
     class Meta:
         verbose_name = _("minutes")
+
+
+# A community's home page and its sections: made by provisioning, never by hand, and they
+# stay.
+FRAME_PAGES = (CommunityPage, NoticeIndexPage, DisclosureIndexPage, PactIndexPage, MinutesIndexPage)
