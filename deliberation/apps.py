@@ -9,6 +9,15 @@ def _sync_role_groups(sender, **kwargs) -> None:
     sync_all_role_groups()
 
 
+def _provision_catalogs(sender, **kwargs) -> None:
+    """Communities that existed before the catalog get the default one."""
+    from .models import CatalogEntry, Community
+    from .services.catalog import provision_default_catalog
+
+    for community in Community.objects.exclude(pk__in=CatalogEntry.objects.values("community_id")):
+        provision_default_catalog(community)
+
+
 class DeliberationConfig(AppConfig):
     name = "deliberation"
     verbose_name = _("Deliberation")
@@ -19,3 +28,4 @@ class DeliberationConfig(AppConfig):
 
         # A change to roles.PERMISSIONS_BY_KIND reaches existing groups at the next migrate.
         post_migrate.connect(_sync_role_groups, sender=self)
+        post_migrate.connect(_provision_catalogs, sender=self)

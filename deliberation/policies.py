@@ -10,11 +10,14 @@ from polls.models import Poll
 from . import electorates
 from .models import (
     Building,
+    CatalogEntry,
+    Comment,
     Community,
     Compound,
     Dwelling,
     Membership,
     Role,
+    Topic,
     TraceEntry,
     community_id_of,
 )
@@ -83,6 +86,9 @@ COMMUNITY_LOOKUP = {
     Membership: "dwelling__building__compound__community_id",
     Role: "community_id",
     TraceEntry: "community_id",
+    Topic: "community_id",
+    CatalogEntry: "community_id",
+    Comment: "topic__community_id",
 }
 COMPOUND_LOOKUP = {
     Community: None,
@@ -91,6 +97,9 @@ COMPOUND_LOOKUP = {
     Dwelling: "building__compound_id",
     Membership: "dwelling__building__compound_id",
     Role: "compound_id",
+    Topic: "compound_id",
+    CatalogEntry: None,
+    Comment: "topic__compound_id",
 }
 
 
@@ -168,7 +177,7 @@ def compound_id_of(obj: models.Model) -> int | None:
     whole community."""
     if isinstance(obj, Compound):
         return obj.pk
-    if isinstance(obj, Building | Role):
+    if isinstance(obj, Building | Role | Topic):
         return obj.compound_id
     if isinstance(obj, Dwelling):
         return obj.building.compound_id
@@ -285,3 +294,72 @@ def can_watch_poll(user, poll) -> bool:
     """polls' staff policy (settings.POLLS_STAFF_POLICY): staff see a poll's pages and
     live results only where they hold a seat that may view the polls of its place."""
     return can_handle_polls_in(user, electorates.place_of(poll.electorate), "view")
+
+
+# ---------------------------------------------------------------------------- topics
+
+
+def can_manage_topic(user, topic: Topic) -> bool:
+    """Triage and steer a topic, hide its comments: seats that handle topics and reach
+    its place (a compound's owners' committee reaches the topics of its compound)."""
+    if not is_signed_in(user) or not user.has_perm("deliberation.change_topic"):
+        return False
+    return scope_covers(back_office_scope(user, Topic, "change"), topic)
+
+
+def topic_manager_ids(topic: Topic) -> set[int]:
+    """The people `can_manage_topic` lets steer `topic` (superusers aside): the
+    committee that is told when a topic enters the queue or forces a meeting."""
+    kinds = [k for k, perms in PERMISSIONS_BY_KIND.items() if "deliberation.change_topic" in perms]
+    seats = Role.objects.filter(kind__in=kinds, community_id=topic.community_id).filter(
+        Q(compound__isnull=True) | Q(compound_id=topic.compound_id)
+    )
+    return set(seats.values_list("user_id", flat=True))
+
+
+def can_post_progress(user, topic: Topic) -> bool:
+    """The party responsible for carrying a resolution out reports its progress; the
+    committee may post on behalf of one that has no seat (a government department)."""
+    if can_manage_topic(user, topic):
+        return True
+    if not is_signed_in(user) or not topic.responsible:
+        return False
+    return (
+        Role.objects.filter(user=user, kind=topic.responsible, community_id=topic.community_id)
+        .filter(Q(compound__isnull=True) | Q(compound_id=topic.compound_id))
+        .exists()
+    )
+
+
+def can_see_topic(user, topic: Topic) -> bool:
+    return topic.is_public or (is_signed_in(user) and topic.proposed_by_id == user.pk)
+
+
+def can_comment(user, topic: Topic) -> bool:
+    """Verified residents of the topic's community, and its seat holders, who answer."""
+    if not is_signed_in(user) or not topic.is_public:
+        return False
+    return (
+        Membership.objects.filter(
+            user=user,
+            status=Membership.Status.VERIFIED,
+            dwelling__building__compound__community_id=topic.community_id,
+        ).exists()
+        or Role.objects.filter(user=user, community_id=topic.community_id).exists()
+        or user.is_superuser
+    )
+
+
+def topic_scope_filter(user, action: str = "view") -> Q:
+    """A filter on topics the person's seats reach for `action` in the back office."""
+    if not is_signed_in(user) or not user.has_perm(f"deliberation.{action}_topic"):
+        return Q(pk__in=[])
+    return scope_filter(Topic, back_office_scope(user, Topic, action))
+
+
+def can_edit_catalog(user, community: Community, action: str) -> bool:
+    """The residents' committee of the whole community edits its catalog."""
+    if not is_signed_in(user) or not user.has_perm(f"deliberation.{action}_catalogentry"):
+        return False
+    scope = back_office_scope(user, CatalogEntry, action)
+    return scope is None or community.pk in _split(scope)[0]

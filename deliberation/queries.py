@@ -1,11 +1,23 @@
 """The read side: querysets that fetch what a page shows in a fixed number of queries."""
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from polls.models import Participation, Poll, RollEntry
 
-from .models import Building, Community, Compound, Dwelling, Membership, Role, TraceEntry
+from .models import (
+    Building,
+    CatalogEntry,
+    Comment,
+    Community,
+    Compound,
+    Dwelling,
+    Membership,
+    Notification,
+    Role,
+    Topic,
+    TraceEntry,
+)
 
 
 def memberships_of(user) -> QuerySet[Membership]:
@@ -131,3 +143,105 @@ def roll_entries_matching(poll: Poll, text: str) -> list[RollEntry]:
         for entry in entries
         if any("".join(str(d).split()) == wanted for d in entry.dwellings)
     ]
+
+
+# ---------------------------------------------------------------------------- topics
+
+TOPIC_RELATED = ("community", "compound", "building__compound", "catalog_entry", "proposed_by")
+
+
+def topics(where: Q) -> QuerySet[Topic]:
+    """Topics with what a list row shows, newest proposal first."""
+    return (
+        Topic.objects.filter(where)
+        .select_related(*TOPIC_RELATED)
+        .order_by(F("proposed_at").desc(nulls_first=True), "-pk")
+    )
+
+
+def public_topics(
+    *,
+    status: str = "",
+    catalog_entry: int | None = None,
+    place: tuple[str, int] | None = None,
+    text: str = "",
+) -> QuerySet[Topic]:
+    """The public catalog of topics, filtered as the resident asks. Search matches any
+    substring of the title, description, catalog entry or place: Chinese has no spaces
+    to split words at, so substrings are what people type."""
+    where = ~Q(status=Topic.Status.DRAFT)
+    if status:
+        where &= Q(status=status)
+    if catalog_entry:
+        where &= Q(catalog_entry_id=catalog_entry) | Q(catalog_entry__parent_id=catalog_entry)
+    if place:
+        level, pk = place
+        where &= Q(**{f"{level}_id": pk})
+    for word in text.split():
+        where &= Q(search_text__icontains=word)
+    return topics(where)
+
+
+def topic(pk: int) -> Topic:
+    return Topic.objects.select_related(
+        *TOPIC_RELATED, "poll__result", "catalog_entry__parent"
+    ).get(pk=pk)
+
+
+def topic_timeline(topic: Topic) -> QuerySet[TraceEntry]:
+    """The public record of a topic's steps, oldest first."""
+    return TraceEntry.objects.filter(
+        object_type=Topic._meta.label_lower, object_id=str(topic.pk), is_public=True
+    ).order_by("seq")
+
+
+def topic_comments(topic: Topic) -> QuerySet[Comment]:
+    """Top-level comments, each with its replies, authors and moderators fetched along."""
+    replies = Comment.objects.select_related("author", "hidden_by").order_by("created_at", "pk")
+    return (
+        Comment.objects.filter(topic=topic, parent=None)
+        .select_related("author", "hidden_by")
+        .prefetch_related(Prefetch("replies", queryset=replies))
+        .order_by("created_at", "pk")
+    )
+
+
+def triage_queue(where: Q) -> QuerySet[Topic]:
+    """What the committee has to handle: proposed and accepted topics, most co-signed
+    and then longest waiting first."""
+    return topics(where & Q(status__in=[Topic.Status.PROPOSED, Topic.Status.ACCEPTED])).order_by(
+        "-signature_count", "proposed_at", "pk"
+    )
+
+
+def reported_comments(where: Q) -> QuerySet[Comment]:
+    return (
+        Comment.objects.filter(where, report_count__gt=0, hidden_at=None)
+        .select_related("author", "topic")
+        .prefetch_related("reports")
+        .order_by("-report_count", "created_at")
+    )
+
+
+def catalog_of(community_ids) -> QuerySet[CatalogEntry]:
+    return (
+        CatalogEntry.objects.filter(community_id__in=community_ids)
+        .select_related("community", "parent")
+        .order_by("community__name", "position", "name")
+    )
+
+
+def notifications_of(user) -> QuerySet[Notification]:
+    return (
+        Notification.objects.filter(recipient=user)
+        .select_related("topic")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def unread_notification_count(user) -> int:
+    return Notification.objects.filter(recipient=user, read_at=None).count()
+
+
+def verified_memberships_of(user) -> QuerySet[Membership]:
+    return memberships_of(user).filter(status=Membership.Status.VERIFIED)

@@ -28,6 +28,20 @@ MANAGE_ROLES = ["deliberation.add_role", "deliberation.delete_role"]
 RUN_POLLS = ["polls.add_poll", "polls.change_poll", "polls.view_poll"]
 WATCH_POLLS = ["polls.view_poll"]
 ADMIN = ["wagtailadmin.access_admin"]
+# Triage and steer topics, hide comments; the catalog is the residents' committee's.
+HANDLE_TOPICS = [
+    "deliberation.view_topic",
+    "deliberation.change_topic",
+    "deliberation.view_comment",
+    "deliberation.change_comment",
+    "deliberation.view_catalogentry",
+]
+EDIT_CATALOG = [
+    "deliberation.add_catalogentry",
+    "deliberation.change_catalogentry",
+    "deliberation.delete_catalogentry",
+]
+WATCH_TOPICS = ["deliberation.view_topic", "deliberation.view_catalogentry"]
 
 PERMISSIONS_BY_KIND: dict[str, list[str]] = {
     Role.Kind.RESIDENTS_COMMITTEE: ADMIN
@@ -36,11 +50,18 @@ PERMISSIONS_BY_KIND: dict[str, list[str]] = {
     + EDIT_PLACES
     + VERIFY
     + MANAGE_ROLES
-    + RUN_POLLS,
-    Role.Kind.OWNERS_COMMITTEE: ADMIN + VIEW_PLACES + VIEW_PEOPLE + VERIFY + RUN_POLLS,
-    Role.Kind.PROPERTY_COMPANY: ADMIN + VIEW_PLACES,
-    Role.Kind.PARTY_ORGANISATION: ADMIN + VIEW_PLACES + WATCH_POLLS,
-    Role.Kind.SUPERVISORY_COMMITTEE: ADMIN + VIEW_PLACES + VIEW_PEOPLE + WATCH_POLLS,
+    + RUN_POLLS
+    + HANDLE_TOPICS
+    + EDIT_CATALOG,
+    Role.Kind.OWNERS_COMMITTEE: ADMIN
+    + VIEW_PLACES
+    + VIEW_PEOPLE
+    + VERIFY
+    + RUN_POLLS
+    + HANDLE_TOPICS,
+    Role.Kind.PROPERTY_COMPANY: ADMIN + VIEW_PLACES + WATCH_TOPICS,
+    Role.Kind.PARTY_ORGANISATION: ADMIN + VIEW_PLACES + WATCH_POLLS + WATCH_TOPICS,
+    Role.Kind.SUPERVISORY_COMMITTEE: ADMIN + VIEW_PLACES + VIEW_PEOPLE + WATCH_POLLS + WATCH_TOPICS,
 }
 
 # Role kinds whose holders verify residents' claims to dwellings.

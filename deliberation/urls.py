@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import topics
 
 app_name = "deliberation"
 
@@ -9,4 +10,5 @@ urlpatterns = [
     path("me/claim/", views.claim_dwelling, name="claim_dwelling"),
     path("trace/", views.trace_list, name="trace"),
     path("back-office/sign-in/", views.back_office_sign_in, name="back_office_sign_in"),
+    path("topics/<int:pk>/", topics.topic_detail, name="topic"),
 ]

@@ -6,7 +6,15 @@ from decimal import Decimal
 import factory
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
-from deliberation.models import Building, Community, Compound, Dwelling, Membership, User
+from deliberation.models import (
+    Building,
+    CatalogEntry,
+    Community,
+    Compound,
+    Dwelling,
+    Membership,
+    User,
+)
 from deliberation.services import people
 
 
@@ -63,6 +71,31 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     dwelling = factory.SubFactory(DwellingFactory)
     kind = Membership.Kind.OWNER
+
+
+class CatalogEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CatalogEntry
+
+    community = factory.SubFactory(CommunityFactory)
+    name = factory.Sequence(lambda n: f"协商事项{n}")
+    level = "building"
+    procedure = CatalogEntry.Procedure.COUNCIL_MEETING
+    threshold_households = 3
+
+
+def verified_member(dwelling: Dwelling, kind: str = Membership.Kind.OWNER, **user) -> User:
+    """A person whose claim to `dwelling` staff have verified."""
+    membership = MembershipFactory(
+        dwelling=dwelling,
+        kind=kind,
+        status=Membership.Status.VERIFIED,
+        user__email="",
+        **{f"user__{k}": v for k, v in user.items()},
+    )
+    if membership.is_owner:
+        Dwelling.objects.filter(pk=dwelling.pk).update(owner=membership.user)
+    return membership.user
 
 
 def with_totp(user: User) -> User:

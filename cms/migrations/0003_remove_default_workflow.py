@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("cms", "0002_create_homepage"),
         ("wagtailcore", "__latest__"),
-        ("deliberation", "__latest__"),
+        ("deliberation", "0001_initial"),
     ]
 
     operations = [migrations.RunPython(remove_wagtail_defaults, migrations.RunPython.noop)]

@@ -4,13 +4,15 @@ from django.db import models
 
 from .people import Membership, Role
 from .places import Building, Community, Compound, Dwelling
+from .topics import CatalogEntry, Comment, Topic
 
 
 def community_id_of(obj: models.Model) -> int | None:
-    """The community of a place, membership or role; None for objects of no community."""
+    """The community of a place, membership, role or topic; None for objects of no
+    community."""
     if isinstance(obj, Community):
         return obj.pk
-    if isinstance(obj, Compound | Role):
+    if isinstance(obj, Compound | Role | Topic | CatalogEntry):
         return obj.community_id
     if isinstance(obj, Building):
         return obj.compound.community_id
@@ -18,4 +20,6 @@ def community_id_of(obj: models.Model) -> int | None:
         return obj.building.compound.community_id
     if isinstance(obj, Membership):
         return obj.dwelling.building.compound.community_id
+    if isinstance(obj, Comment):
+        return obj.topic.community_id
     return None

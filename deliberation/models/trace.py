@@ -42,6 +42,32 @@ ACTION_LABELS = {
     "disclosure.question_asked": _("question asked on a disclosure"),
     "disclosure.question_answered": _("question on a disclosure answered"),
     "disclosure.withdrawn": _("disclosure withdrawn"),
+    "catalog.provisioned": _("default consultation catalog set up"),
+    "catalog.entry_saved": _("consultation catalog entry saved"),
+    "catalog.entry_deleted": _("consultation catalog entry deleted"),
+    "topic.drafted": _("topic drafted"),
+    "topic.draft_changed": _("topic draft changed"),
+    "topic.draft_deleted": _("topic draft deleted"),
+    "topic.proposed": _("topic proposed, open for co-signing"),
+    "topic.signed": _("topic co-signed"),
+    "topic.accepted": _("topic accepted into the committee's queue"),
+    "topic.declined": _("topic declined"),
+    "topic.residents_meeting_due": _(
+        "1/5 of households co-signed: a residents' meeting must be convened"
+    ),
+    "topic.owners_assembly_due": _(
+        "20% of owners co-signed: an extraordinary owners' assembly must be convened"
+    ),
+    "topic.scheduled": _("topic scheduled"),
+    "topic.deliberated": _("topic deliberated"),
+    "topic.resolved": _("topic resolved"),
+    "topic.implementing": _("resolution being carried out"),
+    "topic.progress": _("progress reported"),
+    "topic.closed": _("topic closed, open for evaluation"),
+    "topic.evaluated": _("topic evaluated"),
+    "topic.commented": _("comment posted"),
+    "topic.comment_reported": _("comment reported"),
+    "topic.comment_hidden": _("comment hidden by a moderator"),
 }
 
 

@@ -11,6 +11,7 @@ from ..models import Community, Compound, Dwelling, Membership, Role, User
 from ..roles import group_for, sync_group_permissions
 from ..sanitize import clean_plain
 from ..signals import community_ready
+from .catalog import provision_default_catalog
 
 MEMBERSHIP_FIELDS = ["status", "kind", "rejection_reason"]
 
@@ -183,6 +184,7 @@ def ensure_community_groups(community: Community) -> list[Group]:
         group = group_for(community, kind)
         sync_group_permissions(group, kind)
         groups.append(group)
+    provision_default_catalog(community)
     community_ready.send(Community, community=community)
     return groups
 

@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import home_panels, queries
-from .forms import ClaimDwellingForm
-from .services import people
+from .. import home_panels, queries
+from ..forms import ClaimDwellingForm
+from ..services import people
 
 
 @login_required
