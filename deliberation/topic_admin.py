@@ -1,0 +1,1 @@
+"""The back office for topics: the triage queue, the committee's steps, moderation."""
