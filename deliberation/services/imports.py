@@ -280,7 +280,6 @@ def import_dwellings(
         community_created = community is None
         if community is None:
             community = Community.objects.create(name=community_name)
-            ensure_community_groups(community)
             trace.record(
                 actor=actor,
                 action="community.created",
@@ -288,6 +287,7 @@ def import_dwellings(
                 after={"name": community.name, "by": "import"},
                 public=True,
             )
+            ensure_community_groups(community)
         known_buildings = set(
             Building.objects.filter(compound__community=community).values_list(
                 "compound__name", "name"

@@ -43,8 +43,6 @@ def save_place(actor: User, instance: Place, *, created: bool) -> Place:
         if not changed:
             return instance
         instance.save()
-        if created and isinstance(instance, Community):
-            ensure_community_groups(instance)
         trace.record(
             actor=actor,
             action=f"{model._meta.model_name}.{'created' if created else 'changed'}",
@@ -54,4 +52,6 @@ def save_place(actor: User, instance: Place, *, created: bool) -> Place:
             # Dwellings carry the owner of record's name and phone: staff only.
             public=not isinstance(instance, Dwelling),
         )
+        if created and isinstance(instance, Community):
+            ensure_community_groups(instance)
     return instance
