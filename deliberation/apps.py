@@ -24,7 +24,11 @@ class DeliberationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, receivers  # noqa: F401  (deployment checks, poll listeners)
+        # checks: deployment checks; receivers: poll listeners.
+        from . import checks, home_panels, receivers  # noqa: F401
+        from .views import topics
+
+        home_panels.register(topics.home_panel)
 
         # A change to roles.PERMISSIONS_BY_KIND reaches existing groups at the next migrate.
         post_migrate.connect(_sync_role_groups, sender=self)
