@@ -224,7 +224,7 @@ def test_search_finds_a_chinese_substring(client, community, topic, proposer, gr
 
 def test_filters_by_status_matter_and_place(client, community, topic, proposer, entry, group):
     other_building = BuildingFactory(compound=topic.compound, name="5号楼")
-    other_dwelling = DwellingFactory(building=other_building, entrance="1")
+    other_dwelling, *_ = (DwellingFactory(building=other_building, entrance="1") for _ in range(5))
     member = verified_member(other_dwelling)
     garbage = CatalogEntryFactory(community=community, parent=group, name="垃圾分类")
     other = make_topic(member, garbage, other_building, title="垃圾桶挪位置", entrance="")
@@ -309,7 +309,7 @@ def test_catalog_lists_groups_and_entries_with_their_procedure_and_threshold(
     assert "既有住宅加装电梯。" in text
     assert "owners&#x27; vote" in text
     assert "业主共同决定特别事项" in text
-    assert "3 households co-signing" in text
+    assert "Co-signing for the queue" in text and "3 households" in text
     assert f"{TOPICS}?entry={entry.pk}" in text
 
 
