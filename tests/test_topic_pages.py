@@ -648,6 +648,15 @@ def test_resident_comments_and_replies_without_javascript(client, topic, neighbo
     assert "支持！" in text and "谢谢" in text and "support" in text
 
 
+def test_no_reply_form_for_those_who_may_not_comment(client, topic, neighbour, resident):
+    comment = services.post_comment(neighbour, topic, text="评论")
+    url = reverse("deliberation:topic", args=[topic.pk])
+
+    assert 'id="reply"' not in page(client.get(url, {"reply": comment.pk}))
+    assert 'id="reply"' not in page(client_of(client, resident).get(url, {"reply": comment.pk}))
+    assert 'id="reply"' not in page(client_of(client, neighbour).get(url, {"reply": "abc"}))
+
+
 def test_reply_to_a_reply_attaches_to_the_top_comment(client, topic, neighbour):
     top = services.post_comment(neighbour, topic, text="一")
     reply = services.post_comment(neighbour, topic, text="二", parent=top)

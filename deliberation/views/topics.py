@@ -261,7 +261,7 @@ def _topic_page(
     comments = list(queries.topic_comments(topic))
     if reply_to is None and comment_form is None:
         reply_to = _reply_target(request)
-    if reply_to is not None and not any(c.pk == reply_to for c in comments):
+    if not viewer["may_comment"] or not any(c.pk == reply_to for c in comments):
         reply_to = None
     if reply_to is not None:
         reply_form = comment_form or CommentForm(initial={"parent": reply_to}, auto_id="reply_%s")
