@@ -23,7 +23,7 @@ from wagtail.models import (
 )
 from wagtail.rich_text import expand_db_html, get_text_for_indexing
 
-from deliberation import trace
+from deliberation import ratelimits, trace
 from deliberation.models import Community, Role
 from deliberation.roles import group_for
 from deliberation.sanitize import clean_plain
@@ -181,6 +181,7 @@ def ask_question(user, page: DisclosurePage, text: str) -> DisclosureQuestion:
         empty=_("Write your question."),
         too_long=_("A question has at most %(limit)s characters."),
     )
+    ratelimits.hit(user, "disclosure.question")
     question = DisclosureQuestion.objects.create(page=page, asker=user, text=text)
     record_page_event(
         user, "disclosure.question_asked", page, after={"question": question.pk, "text": text}

@@ -58,7 +58,9 @@ def share_reached(part: int, whole: int, share: Fraction) -> bool:
 def households_needed(entry: CatalogEntry, households_in_scope: int) -> int:
     """How many co-signing households put a topic under `entry` in the queue."""
     if entry.threshold_households is not None:
-        return entry.threshold_households
+        # A scope smaller than the number (an entrance of two flats) reaches it when all
+        # its households co-sign, or no topic there could ever reach the queue.
+        return max(1, min(entry.threshold_households, households_in_scope))
     share = Fraction(entry.threshold_percent, 100)
     # The least n with n / households >= share; at least one household.
     return max(1, -(-share.numerator * households_in_scope // share.denominator))

@@ -7,8 +7,10 @@ import datetime as dt
 import io
 import re
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
@@ -19,6 +21,7 @@ from cms.models import (
     DisclosureQuestion,
     Withdrawal,
 )
+from deliberation import ratelimits
 from deliberation.models import Membership, TraceEntry
 
 from .factories import MembershipFactory, UserFactory, sign_in_staff, staff_of
@@ -520,6 +523,63 @@ def test_no_question_on_a_draft_and_none_by_get(index, community):
     assert ask(client, unpublished).status_code == 404
     assert client.get(f"/pages/disclosures/{disclose(index).pk}/questions/").status_code == 405
     assert not DisclosureQuestion.objects.exists()
+
+
+@pytest.fixture
+def limits_clock(monkeypatch):
+    """The rate limits' clock, stopped 15 seconds into a ten-minute window."""
+    clock = SimpleNamespace(now=1_000_080_000 + 15)
+    monkeypatch.setattr(ratelimits, "time", SimpleNamespace(time=lambda: clock.now))
+    return clock
+
+
+def test_a_fourth_question_within_ten_minutes_is_refused_in_the_form_and_nothing_is_written(
+    index, community, limits_clock
+):
+    page = disclose(index)
+    client = client_of(resident_of(community))
+    for n in range(3):
+        assert ask(client, page, f"第{n + 1}个问题").status_code == 302
+    traced = TraceEntry.objects.count()
+
+    response = ask(client, page, "第4个问题")
+
+    assert response.status_code == 400
+    error = "You are doing this too often. Please try again in 10 minutes."
+    assert f'<div class="error" id="id_text_error" role="alert"><p>{error}</p></div>' in html(
+        response
+    )
+    assert "第4个问题</textarea>" in html(response)
+    assert DisclosureQuestion.objects.count() == 3
+    assert TraceEntry.objects.count() == traced
+
+
+def test_a_limited_resident_asks_again_in_the_next_window_and_neighbours_ask_meanwhile(
+    index, community, limits_clock
+):
+    page = disclose(index)
+    resident, neighbour = resident_of(community), resident_of(community)
+    for n in range(3):
+        services.ask_question(resident, page, f"第{n + 1}个问题")
+    with pytest.raises(ValidationError):
+        services.ask_question(resident, page, "第4个问题")
+
+    services.ask_question(neighbour, page, "邻居的问题")
+    limits_clock.now += 600
+    services.ask_question(resident, page, "第4个问题")
+
+    assert DisclosureQuestion.objects.filter(asker=resident).count() == 4
+
+
+def test_a_refused_empty_question_uses_no_room(index, community, limits_clock):
+    page = disclose(index)
+    resident = resident_of(community)
+    for _ in range(3):
+        with pytest.raises(ValidationError):
+            services.ask_question(resident, page, " ")
+    for n in range(3):
+        services.ask_question(resident, page, f"第{n + 1}个问题")
+    assert DisclosureQuestion.objects.count() == 3
 
 
 def test_question_is_overdue_after_exactly_seven_days_and_not_before(client, index, frozen):

@@ -205,11 +205,25 @@ def _check(entry: CatalogEntry) -> None:
         raise ValidationError(
             _("Give either a number of households or a share of households, not both.")
         )
+    # Called from services as well as from the back office's form, which is the only
+    # one to run the fields' validators: a threshold of none would accept every topic.
+    if (entry.threshold_households is not None and entry.threshold_households < 1) or (
+        entry.threshold_percent is not None and not 1 <= entry.threshold_percent <= 100
+    ):
+        raise ValidationError(
+            _("A threshold is at least one household, or a share from 1 to 100 per cent.")
+        )
     if entry.parent_id is not None:
         if entry.parent.community_id != entry.community_id:
             raise ValidationError(_("An entry can only be part of an entry of its community."))
-        if entry.parent.parent_id is not None or entry.children.exists():
+        has_children = entry.pk is not None and entry.children.exists()
+        if entry.parent.parent_id is not None or has_children:
             raise ValidationError(_("The catalog has two levels: a group and its entries."))
+    same_name = CatalogEntry.objects.filter(community_id=entry.community_id, name=entry.name)
+    if same_name.exclude(pk=entry.pk).exists():
+        raise ValidationError(
+            _("The catalog already has an entry called %(name)s.") % {"name": entry.name}
+        )
     if entry.procedure == P.OWNERS_VOTE and not entry.rule_name:
         raise ValidationError(_("Name the rule set of the owners' vote."))
     if entry.rule_name:

@@ -82,24 +82,29 @@ def scope_dwellings(topic: Topic):
     return electorates.dwellings_of(_topic_key(topic))
 
 
+def scope_households(topic: Topic):
+    """The dwellings of the scope that house a household: unsold and undelivered
+    dwellings house nobody (their developer counts as one owner, never as households)."""
+    return scope_dwellings(topic).filter(developer_held=False, delivered=True)
+
+
 def memberships_in_scope(user, topic: Topic):
-    """The person's verified memberships in dwellings the topic concerns."""
+    """The person's verified memberships in households the topic concerns: those that
+    raise, co-sign and evaluate it, and count in `households_in_scope`."""
     if not policies.is_signed_in(user):
         return Membership.objects.none()
     return Membership.objects.filter(
         user=user,
         status=Membership.Status.VERIFIED,
-        dwelling__in=scope_dwellings(topic),
+        dwelling__in=scope_households(topic),
     ).order_by("dwelling_id", "pk")
 
 
 def _count_scope(topic: Topic) -> None:
     """Households and owners of the scope, counted when the topic is proposed (its
-    record date, as a poll's roll): unsold and undelivered dwellings house nobody, and
-    owners count as in an owners' vote (the developer once, a buyer of several once)."""
-    topic.households_in_scope = (
-        scope_dwellings(topic).filter(developer_held=False, delivered=True).count()
-    )
+    record date, as a poll's roll): owners count as in an owners' vote (the developer
+    once, a buyer of several once)."""
+    topic.households_in_scope = scope_households(topic).count()
     topic.owners_in_scope = len(electorates.heads(_topic_key(topic, "owners")))
 
 
@@ -250,13 +255,13 @@ def save_draft(
         topic.entrance = entrance
         topic.catalog_entry = catalog_entry
         topic.title, topic.body = title, body
+        if entrance and not scope_dwellings(topic).exists():
+            raise ValidationError(_("This building has no such entrance."))
         if not memberships_in_scope(user, topic).exists():
             raise ValidationError(
                 _("Only verified members of a household in %(scope)s can raise a topic there.")
                 % {"scope": topic.scope_label}
             )
-        if entrance and not scope_dwellings(topic).exists():
-            raise ValidationError(_("This building has no such entrance."))
         created = topic.pk is None
         if created:
             ratelimits.hit(user, "topic.propose")
@@ -666,6 +671,8 @@ def post_comment(
         if topic.status not in topic_rules.COMMENTS_OPEN:
             raise ValidationError(_("The discussion of this topic is closed."))
         if parent is not None:
+            # As stored now: a moderator may have hidden it since the caller read it.
+            parent = Comment.objects.select_related("parent").get(pk=parent.pk)
             if parent.topic_id != topic.pk:
                 raise ValidationError(_("You can only reply to a comment on this topic."))
             if parent.parent_id is not None:
@@ -694,6 +701,8 @@ def report_comment(user, comment: Comment, reason: str) -> CommentReport:
         _("Say what is wrong with the comment."),
         _("Keep the reason under %(limit)s characters."),
     )
+    # As stored now: a moderator may have hidden it since the caller read it.
+    comment = Comment.objects.select_related("topic").get(pk=comment.pk)
     if not policies.can_comment(user, comment.topic):
         raise PermissionDenied(_("Only verified residents of this community can report comments."))
     if comment.author_id == user.pk:
