@@ -1,5 +1,6 @@
 """Build the demo community 幸福里社区. Running it again changes nothing."""
 
+import datetime as dt
 import random
 from decimal import Decimal
 
@@ -8,10 +9,12 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
-from deliberation.models import Community, Dwelling, Membership, Role, User
+from deliberation.models import Building, Community, Dwelling, Membership, Role, Topic, User
 from deliberation.services import imports, people
 from deliberation.services import polls as poll_services
+from deliberation.services import topics as topic_services
 from polls.models import Poll
 
 COMMUNITY = "幸福里社区"
@@ -43,7 +46,19 @@ RESIDENTS = [
     ("+8613800000002", "李先生", ("幸福里一期", "3号楼", "2", "302"), "owner", False),
     ("+8613800000003", "小孙", ("幸福里二期", "5号楼", "1", "201"), "tenant", True),
 ]
+# Neighbours who take part in the demo's topics, each in the first dwelling of the floor
+# that nobody above has claimed: phone, display name, (compound, building, entrance, floor).
+NEIGHBOURS = [
+    ("+8613800000004", "钱阿姨", ("幸福里一期", "3号楼", "2", 6)),
+    ("+8613800000005", "孙老师", ("幸福里一期", "3号楼", "2", 5)),
+    ("+8613800000006", "周奶奶", ("幸福里一期", "3号楼", "2", 4)),
+    ("+8613800000007", "赵大爷", ("幸福里一期", "3号楼", "2", 1)),
+    ("+8613800000008", "吴先生", ("幸福里一期", "3号楼", "2", 2)),
+    ("+8613800000009", "冯师傅", ("幸福里一期", "2号楼", "1", 3)),
+]
 ADMIN_PHONE = "+8613900000000"
+ELEVATOR_POLL = "3号楼2单元加装电梯及使用维修资金"
+GREENING_POLL = "小区绿化改造方案评议"
 
 
 def register_rows(rng: random.Random) -> list[dict[str, str]]:
@@ -95,23 +110,25 @@ class Command(BaseCommand):
         people.ensure_community_groups(community)
         admin = self._user(ADMIN_PHONE, "系统管理员", superuser=True)
         compounds = {c.name: c for c in community.compounds.all()}
-        chair = None
+        staff = {}
         for phone, name, kind, compound_name, title in STAFF:
-            user = self._user(phone, name)
+            user = staff[name] = self._user(phone, name)
             compound = compounds[compound_name] if compound_name else None
             people.grant_role(admin, user, kind, community, compound, title)
-            chair = chair or user
+        chair = staff["张主任"]
         self._residents(community, chair, rng)
         self._polls(community, chair, rng)
+        self._topics(community, staff)
         counts = {
             "dwellings": Dwelling.objects.filter(building__compound__community=community).count(),
             "verified": Membership.objects.filter(status="verified").count(),
             "pending": Membership.objects.filter(status="pending").count(),
+            "topics": Topic.objects.filter(community=community).count(),
         }
         self.stdout.write(
             self.style.SUCCESS(
                 f"{COMMUNITY}: {counts['dwellings']} dwellings, {counts['verified']} verified "
-                f"and {counts['pending']} pending memberships."
+                f"and {counts['pending']} pending memberships, {counts['topics']} topics."
             )
         )
 
@@ -128,7 +145,7 @@ class Command(BaseCommand):
             place=building,
             entrance="2",
             rule_name="owners_special",
-            title="3号楼2单元加装电梯及使用维修资金",
+            title=ELEVATOR_POLL,
             description=(
                 "拟在3号楼2单元加装电梯一部，费用按楼层分摊，不足部分申请使用专项维修资金。"
                 "方案及分摊表已在单元门口公示。"
@@ -151,7 +168,7 @@ class Command(BaseCommand):
             chair,
             kind="households",
             place=compound,
-            title="小区绿化改造方案评议",
+            title=GREENING_POLL,
             secrecy=Poll.Secrecy.SECRET,
             results=Poll.Results.HIDDEN_UNTIL_CLOSED,
             questions=[
@@ -201,10 +218,382 @@ class Command(BaseCommand):
             name = rng.choice(SURNAMES) + rng.choice(["阿姨", "先生", "女士", "师傅", "大爷"])
             kind = "owner" if i % 4 else rng.choice(["tenant", "family"])
             crowd.append((f"+86137{i:08d}", name, dwelling, kind, i % 6 != 0))
-        for phone, name, dwelling, kind, verified in named + crowd:
+        taken = {entry[2].pk for entry in named + crowd}
+        neighbours = []
+        for phone, name, (*entrance, floor) in NEIGHBOURS:
+            dwelling = next(
+                d
+                for key, d in dwellings.items()
+                if list(key[:3]) == entrance and d.floor == floor and d.pk not in taken
+            )
+            taken.add(dwelling.pk)
+            neighbours.append((phone, name, dwelling, "owner", True))
+        for phone, name, dwelling, kind, verified in named + crowd + neighbours:
             if User.objects.filter(phone=phone).exists():
                 continue
             user = User.objects.create_user(phone, display_name=name, phone_verified=True)
             membership = people.claim_dwelling(user, dwelling, kind)
             if verified:
                 people.verify_membership(chair, membership)
+
+    def _topics(self, community: Community, staff: dict[str, User]) -> None:
+        """Topics in every state of their life, each step taken through the services as
+        residents and staff take it, so that signatures, the trace, the timeline and the
+        notifications are real. The 3号楼2单元 elevator goes from 王阿姨's proposal,
+        co-signed by her neighbours into the queue, to a hearing and the owners' vote."""
+        if Topic.objects.filter(community=community).exists():
+            return
+        chair, owners_chair, manager = staff["张主任"], staff["刘委员"], staff["赵经理"]
+        catalog = {entry.name: entry for entry in community.catalog_entries.all()}
+        compounds = {c.name: c for c in community.compounds.all()}
+        yiqi, erqi, heping = compounds["幸福里一期"], compounds["幸福里二期"], compounds["和平苑"]
+        named = {u.phone: u for u in User.objects.filter(phone__startswith="+86138")}
+        wang, li, sun = (named[p] for p, *_ in RESIDENTS)
+        qian, sun_teacher, zhou, zhao, wu, feng = (named[p] for p, *_ in NEIGHBOURS)
+        # The crowd's verified members in 一期, 二期 and 和平苑.
+        a, b, c = (self._crowd(compound) for compound in (yiqi, erqi, heping))
+        evening = timezone.localtime().replace(hour=19, minute=0, second=0, microsecond=0)
+
+        # A draft only its writer sees.
+        topic_services.save_draft(
+            sun,
+            catalog_entry=catalog["公共设施维护"],
+            scope=topic_services.scope_key(erqi.buildings.get(name="5号楼")),
+            title="5号楼门前路灯损坏",
+            body="5号楼1单元门口的路灯坏了快一个月，晚上回家黑漆漆的，老人容易摔倒。"
+            "想请物业尽快修好，顺便把小区里其他不亮的路灯也查一遍。",
+        )
+
+        # Proposed, collecting co-signatures.
+        doors = self._propose(
+            a[0],
+            catalog["公共收益使用"],
+            yiqi,
+            "公共收益用于更换单元门禁",
+            "一期的单元门禁用了十年，经常刷不开，门也关不严，外卖和推销的人随便进出。"
+            "建议从电梯广告和停车场的公共收益中列支，把全部单元门禁换成刷卡加人脸识别的。"
+            "公共收益怎么用，需要业主共同决定，请大家联署。",
+            signers=[a[1], a[2]],
+        )
+        self._discuss(
+            doors,
+            [
+                (a[1], "support", "支持，我们单元的门上个月又坏了，修了三次。", []),
+                (
+                    a[2],
+                    "oppose",
+                    "人脸识别要采集我们的信息，数据谁来管？刷卡就够了。",
+                    [(a[0], "neutral", "可以做成刷卡为主、人脸自愿登记，方案里写清楚。")],
+                ),
+            ],
+        )
+        dogs = self._propose(
+            c[0],
+            catalog["宠物饲养"],
+            heping,
+            "制定和平苑文明养犬公约",
+            "小区里养狗的越来越多，遛狗不牵绳、狗粪不清理、夜里狗叫扰民的事经常发生，"
+            "邻里之间闹了好几次矛盾。建议由议事会牵头起草《和平苑文明养犬公约》，"
+            "约定遛狗牵绳、及时清理粪便、电梯里抱起或让行等，征求全体住户意见后执行。",
+            signers=[c[1], c[2]],
+        )
+        self._discuss(
+            dogs,
+            [
+                (
+                    c[3],
+                    "support",
+                    "支持！早上带孩子下楼，好几次被没牵绳的大狗吓到。",
+                    [(c[1], "support", "同感，电梯里最好也约定一下。")],
+                ),
+                (
+                    c[4],
+                    "neutral",
+                    "我也养狗，愿意遵守公约。能不能在绿地边上划一块遛狗区？",
+                    [],
+                ),
+            ],
+        )
+        advert = topic_services.post_comment(
+            c[5], dogs, text="出售九成新电动车电池，价格优惠，有意者加微信详聊。"
+        )
+        topic_services.report_comment(c[0], advert, "广告，与议题无关。")
+        abuse = topic_services.post_comment(
+            c[6],
+            dogs,
+            stance="oppose",
+            text="养狗的都没素质！谁家的狗再在我家楼下拉屎，我就把屎扔到他家门口！",
+        )
+        topic_services.report_comment(c[3], abuse, "威胁他人。")
+        topic_services.report_comment(c[4], abuse, "言语侮辱。")
+        topic_services.hide_comment(chair, abuse, "含侮辱和威胁他人的言论，不符合议事规则。")
+
+        # Accepted when enough households co-signed.
+        smell = self._propose(
+            a[3],
+            catalog["环境卫生与垃圾分类"],
+            yiqi,
+            "小区东门垃圾分类投放点异味",
+            "东门垃圾分类投放点紧挨着1号楼和2号楼，夏天湿垃圾桶味道很大，还招苍蝇，"
+            "晚上八点以后桶满了也没人清运。建议增加清运次数、每天冲洗桶站，"
+            "或者把投放点挪到离住户远一些的位置。",
+            signers=a[4:8],
+        )
+        self._discuss(
+            smell,
+            [
+                (
+                    a[4],
+                    "support",
+                    "住1号楼一楼，窗户都不敢开。",
+                    [(manager, "neutral", "物业已安排每天傍晚加清一次，桶站每天冲洗。")],
+                ),
+                (a[5], "neutral", "挪到哪里都会挨着别人家，最好先把清运做好。", []),
+            ],
+        )
+        # Accepted by the committee, long before 10% of the compound co-signed.
+        parking = self._propose(
+            a[8],
+            catalog["停车管理"],
+            yiqi,
+            "地面停车位划线收费",
+            "一期地面车位没有划线，车越停越乱，消防通道也被占。建议统一划线编号，"
+            "按月收取停车管理费，收入作为公共收益，优先保障本小区业主。",
+            signers=[a[9]],
+        )
+        topic_services.accept(owners_chair, parking)
+        self._discuss(
+            parking,
+            [
+                (
+                    a[9],
+                    "support",
+                    "赞成划线，收费标准要先公示、听大家意见。",
+                    [(owners_chair, "neutral", "业委会会先做车位摸底，再开听证会讨论收费标准。")],
+                )
+            ],
+        )
+
+        # Declined, with the reason shown to everyone.
+        garage = self._propose(
+            c[7],
+            catalog["停车管理"],
+            heping,
+            "中心绿地改建地下停车场",
+            "和平苑车位太少，建议把中心绿地挖掉，建一个两层的地下停车场。",
+        )
+        topic_services.decline(
+            chair,
+            garage,
+            "改建地下停车场涉及规划调整、占用绿地和大额资金，不是小区议事会能决定的事项。"
+            "已向街道城建科反映停车难的问题；居委会将先协调周边单位错时共享车位。",
+        )
+
+        # Deliberated at the building's council.
+        clutter = self._propose(
+            feng,
+            catalog["环境卫生与垃圾分类"],
+            yiqi.buildings.get(name="2号楼"),
+            "2号楼楼道堆物清理",
+            "2号楼各单元楼道里堆着旧家具、纸箱和电动车，既挡路又有火灾隐患，"
+            "消防检查也提出过。建议定一个时间集中清理，以后楼道不再堆放杂物。",
+            signers=self._crowd(yiqi.buildings.get(name="2号楼"))[:2],
+        )
+        topic_services.accept(chair, clutter)
+        topic_services.schedule(
+            chair,
+            clutter,
+            note="2号楼楼栋议事会：楼道堆物清理",
+            scheduled_for=evening - dt.timedelta(days=3),
+        )
+        topic_services.mark_deliberated(chair, clutter)
+
+        # Resolved by the households' vote on the central garden.
+        greening = Poll.objects.get(title=GREENING_POLL)
+        figures = greening.result.data
+        winner = max(figures["questions"][0]["options"], key=lambda o: o["heads"])["label"]
+        garden = self._propose(
+            a[10],
+            catalog["绿化养护"],
+            yiqi,
+            "中心花园改造",
+            "中心花园的草坪被踩秃了，座椅也坏了好几张，孩子和老人都没地方活动。"
+            "建议结合居民意见重新规划，改造前先让大家评议方案。",
+            signers=[a[11], a[12]],
+        )
+        topic_services.accept(chair, garden)
+        topic_services.schedule(chair, garden, note="居民评议：中心花园改造方案", poll=greening)
+        topic_services.mark_deliberated(chair, garden)
+        topic_services.resolve(
+            chair,
+            garden,
+            resolution=f"居民评议共{figures['ballots']}户参与，“{winner}”得票最多。"
+            "议事会决定按此方案请设计单位出具施工图，在小区公告栏公示7天后施工，"
+            "费用从绿化养护经费中列支。",
+        )
+
+        # Carried out by the property company, which reports its progress.
+        chargers = self._propose(
+            b[0],
+            catalog["公共安全"],
+            erqi,
+            "增设非机动车充电桩",
+            "二期没有电动自行车充电的地方，不少人把电瓶拎回家充，还有人从窗户拉电线，"
+            "非常危险。建议在车棚增设集中充电桩，按次收费。",
+            signers=[b[1], b[2]],
+        )
+        self._carry_out(
+            chair,
+            manager,
+            chargers,
+            meeting=("二期居民议事会：非机动车集中充电方案", evening - dt.timedelta(days=20)),
+            resolution="在东门车棚和5号楼北侧增设充电桩共24个，由物业负责安装和日常管理，"
+            "扫码充电，每小时0.5元；安装完成后，楼道和室内一律不得充电。",
+            progress=[
+                "已与供电公司确认用电容量，充电桩选型和安装位置已在二期公告栏公示。",
+                "东门车棚12个充电桩已安装完毕，正在调试，预计下周投入使用。",
+            ],
+        )
+        topic_services.post_comment(sun, chargers, text="希望5号楼北侧的也抓紧，谢谢物业。")
+
+        # Closed, and evaluated by the households it concerned.
+        fitness = self._propose(
+            b[3],
+            catalog["公共设施维护"],
+            erqi,
+            "二期中心广场健身器材维修",
+            "中心广场的漫步机和单杠锈得厉害，有一台扭腰器已经松动，老人和孩子用着不安全。"
+            "建议尽快维修，实在不能修的就更换。",
+            signers=b[4:8],
+        )
+        self._carry_out(
+            chair,
+            manager,
+            fitness,
+            meeting=("二期居民议事会：健身器材维修", evening - dt.timedelta(days=40)),
+            resolution="更换松动的扭腰器和漫步机各一台，其余器材除锈刷漆；费用由物业从公共设施"
+            "维护费中列支，完工后由居民评议。",
+            progress=[
+                "新器材已订购，旧扭腰器已拆除并设置警示围挡。",
+                "新器材安装完成，其余器材已除锈刷漆，已通过验收。",
+            ],
+        )
+        topic_services.close(chair, fitness)
+        for user, satisfaction, comment in [
+            (b[3], 5, "修得很快，新器材很结实。"),
+            (b[4], 4, "满意，希望以后定期检查。"),
+            (b[5], 4, ""),
+            (b[8], 3, "刷漆的味道大了几天，施工前最好提前通知。"),
+        ]:
+            topic_services.evaluate(user, fitness, satisfaction=satisfaction, comment=comment)
+
+        # 王阿姨's elevator: co-signed by her neighbours into the queue, then put to a hearing
+        # and the owners' vote under owners_special that is open now.
+        building = yiqi.buildings.get(name="3号楼")
+        elevator = self._propose(
+            wang,
+            catalog["加装电梯"],
+            building,
+            "3号楼2单元加装电梯",
+            "3号楼2单元是六层老楼，没有电梯，住户里七十岁以上的老人有十多位，"
+            "上下楼非常困难。建议申请既有住宅加装电梯政府补贴，不足部分按楼层分摊，"
+            "可申请使用专项维修资金；对一、二楼住户的采光和噪声影响给予适当补偿。",
+            entrance="2",
+            signers=[qian, sun_teacher, zhou],
+        )
+        self._discuss(
+            elevator,
+            [
+                (qian, "support", "我家住六楼，老伴腿脚不好，盼电梯盼了好多年了，支持！", []),
+                (
+                    zhao,
+                    "oppose",
+                    "我住一楼，用不上电梯，井道挡在窗前，采光和噪声怎么解决？",
+                    [
+                        (
+                            wang,
+                            "neutral",
+                            "赵大爷，方案里一楼不分摊费用，还有补偿，咱们一起去看看图纸。",
+                        ),
+                        (chair, "neutral", "听证会上会请设计单位专门说明采光和噪声的影响。"),
+                    ],
+                ),
+                (
+                    wu,
+                    "neutral",
+                    "各楼层分摊比例能不能在听证会前公示？二楼出多少要说清楚。",
+                    [(chair, "neutral", "分摊方案会在听证会前一周在单元门口和本平台公示。")],
+                ),
+            ],
+        )
+        topic_services.schedule(
+            chair,
+            elevator,
+            note="听证会：3号楼2单元加装电梯方案",
+            scheduled_for=evening + dt.timedelta(days=7),
+            poll=Poll.objects.get(title=ELEVATOR_POLL),
+        )
+        for user in (li, chair, owners_chair):
+            topic_services.follow(user, elevator)
+        topic_services.follow(sun, chargers)
+
+    def _crowd(self, place) -> list[User]:
+        """The demo crowd's verified members in a compound or building, in the order they
+        signed up."""
+        field = (
+            "dwelling__building" if isinstance(place, Building) else "dwelling__building__compound"
+        )
+        memberships = (
+            Membership.objects.filter(
+                status=Membership.Status.VERIFIED,
+                user__phone__startswith="+86137",
+                **{field: place},
+            )
+            .select_related("user")
+            .order_by("pk")
+        )
+        return list(dict.fromkeys(m.user for m in memberships))
+
+    def _propose(
+        self, user: User, entry, place, title: str, body: str, entrance: str = "", signers=()
+    ) -> Topic:
+        topic = topic_services.save_draft(
+            user,
+            catalog_entry=entry,
+            scope=topic_services.scope_key(place, entrance),
+            title=title,
+            body=body,
+        )
+        topic_services.propose(user, topic)
+        for signer in signers:
+            topic_services.sign(signer, topic)
+        topic.refresh_from_db()
+        return topic
+
+    def _discuss(self, topic: Topic, threads) -> None:
+        """Comments, each with its replies: (author, stance, text, [(author, stance, text)])."""
+        for author, stance, text, replies in threads:
+            comment = topic_services.post_comment(author, topic, text=text, stance=stance)
+            for reply_author, reply_stance, reply_text in replies:
+                topic_services.post_comment(
+                    reply_author, topic, text=reply_text, stance=reply_stance, parent=comment
+                )
+
+    def _carry_out(
+        self, chair: User, manager: User, topic: Topic, *, meeting, resolution, progress
+    ) -> None:
+        """From the committee's queue to a resolution the property company carries out."""
+        if topic.status == Topic.Status.PROPOSED:
+            topic_services.accept(chair, topic)
+        note, when = meeting
+        topic_services.schedule(chair, topic, note=note, scheduled_for=when)
+        topic_services.mark_deliberated(chair, topic)
+        topic_services.resolve(chair, topic, resolution=resolution)
+        topic_services.start_implementation(
+            chair,
+            topic,
+            responsible=Topic.Responsible.PROPERTY_COMPANY,
+            responsible_name="幸福里物业服务中心",
+        )
+        for text in progress:
+            topic_services.post_progress(manager, topic, text)
