@@ -9,7 +9,7 @@ services, so each one leaves its trace entry.
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.urls import path, reverse
+from django.urls import include, path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,7 +21,7 @@ from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
-from . import admin_views, policies, queries
+from . import admin_views, policies, queries, topic_admin
 from .models import (
     Building,
     Community,
@@ -521,3 +521,39 @@ def register_polls():
     from .poll_admin import PollViewSet
 
     return PollViewSet()
+
+
+# ---------------------------------------------------------------------------- topics
+
+
+class TopicsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("deliberation.view_topic")
+
+    def render_component(self, request):
+        waiting = topic_admin.queue_of(request.user).count()
+        component = super().render_component(request)
+        if waiting:
+            component.label = _("%(label)s (%(count)d)") % {"label": self.label, "count": waiting}
+        return component
+
+
+@hooks.register("register_admin_menu_item")
+def register_topics_menu_item():
+    return TopicsMenuItem(
+        gettext_lazy("Topics"),
+        reverse("topic_admin:queue"),
+        name="topics",
+        icon_name="clipboard-list",
+        order=170,
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_topic_urls():
+    return [path("topics/", include((topic_admin.urlpatterns, "topic_admin")))]
+
+
+@hooks.register("register_admin_viewset")
+def register_catalog():
+    return topic_admin.CatalogViewSet()

@@ -262,7 +262,7 @@ def test_dwelling_list_query_count_does_not_grow_with_rows(
     building = BuildingFactory(compound__community=community)
     DwellingFactory.create_batch(rows, building=building)
 
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(22):
         response = committee_client.get("/admin/dwellings/")
 
     assert len(response.context["object_list"]) == rows
@@ -293,7 +293,7 @@ def test_membership_role_and_trace_lists_are_scoped_and_query_count_does_not_gro
         ("/admin/roles/", rows + 1),
         ("/admin/trace/", rows + 1),
     ):
-        with django_assert_max_num_queries(18):
+        with django_assert_max_num_queries(20):
             response = client.get(url)
         assert response.status_code == 200
         assert response.context["paginator"].count == expected
