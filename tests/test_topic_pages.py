@@ -586,7 +586,7 @@ def test_co_signing_reports_progress_and_the_petition_once_reached(client, topic
     text = page(response)
     assert "Your household co-signed this topic." in text
     assert "a residents' meeting must be convened" in text
-    assert "Your household has co-signed this topic." in text
+    assert "Your household has already co-signed this topic." in text
     assert Follow.objects.filter(topic=topic, user=neighbour).exists()
 
 

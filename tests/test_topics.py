@@ -620,6 +620,29 @@ def test_tenants_signatures_count_for_households_and_never_for_owners(
     assert topic.owners_assembly_due_at is None
 
 
+def test_an_owner_backs_the_signature_a_tenant_gave_for_the_household(
+    owners_building, community, building
+):
+    """The household counts once; its owner, signing after the tenant, still counts
+    towards the owners' petition."""
+    entry = CatalogEntryFactory(community=community, threshold_households=100)
+    topic = proposed(owners_building.tenant, entry, building)
+    lin = owners_building.tenant.memberships.get().dwelling
+    owner = verified_member(lin)
+
+    topics.sign(owner, topic)
+
+    topic = fresh(topic)
+    assert (topic.signature_count, topic.owner_signature_count) == (1, 1)
+    signature = Signature.objects.get(topic=topic)
+    assert (signature.user, signature.owner) == (owners_building.tenant, owner)
+    before = snapshot(topic)
+    assert refused(lambda: topics.sign(owner, topic)) == (
+        "Your household has already co-signed this topic."
+    )
+    assert snapshot(topic) == before
+
+
 def test_the_developers_dwellings_never_sign(owners_building, community, building):
     entry = CatalogEntryFactory(community=community, threshold_households=100)
     topic = proposed(owners_building.tenant, entry, building)
@@ -728,7 +751,7 @@ def test_a_draft_cannot_be_signed(proposer, entry, building):
 
 def test_the_proposers_household_signs_first(topic, proposer):
     signature = Signature.objects.get(topic=topic)
-    assert (signature.user, signature.as_owner) == (proposer, True)
+    assert (signature.user, signature.owner) == (proposer, proposer)
 
 
 # ---------------------------------------------------------------- drafts

@@ -115,7 +115,7 @@ class Migration(migrations.Migration):
             name='Signature',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('as_owner', models.BooleanField(default=False, verbose_name='signed as owner')),
+                ('owner', models.ForeignKey(blank=True, help_text="The verified owner (or co-owners' representative) who backs the household's signature: the signer, or the owner who co-signed after a tenant or family member had signed for the household.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='backed by the owner')),
                 ('signed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='signed at')),
                 ('dwelling', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='deliberation.dwelling', verbose_name='household')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='topic_signatures', to=settings.AUTH_USER_MODEL, verbose_name='signed by')),

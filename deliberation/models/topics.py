@@ -242,7 +242,9 @@ class Topic(models.Model):
 
 
 class Signature(models.Model):
-    """A household's co-signature (联署) of a topic, given by one verified member."""
+    """A household's co-signature (联署) of a topic, given by one verified member. It counts
+    once towards the households; its owner, if one backs it, counts towards the owners'
+    petition (one owner once, however many dwellings they hold)."""
 
     topic = models.ForeignKey(
         Topic, on_delete=models.CASCADE, related_name="signatures", verbose_name=_("topic")
@@ -256,7 +258,19 @@ class Signature(models.Model):
         related_name="topic_signatures",
         verbose_name=_("signed by"),
     )
-    as_owner = models.BooleanField(_("signed as owner"), default=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("backed by the owner"),
+        help_text=_(
+            "The verified owner (or co-owners' representative) who backs the household's "
+            "signature: the signer, or the owner who co-signed after a tenant or family "
+            "member had signed for the household."
+        ),
+    )
     signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
 
     class Meta:

@@ -112,7 +112,11 @@ def _count_scope(topic: Topic) -> None:
 
 
 def _locked(topic: Topic) -> Topic:
-    return Topic.objects.select_for_update().select_related("community").get(pk=topic.pk)
+    return (
+        Topic.objects.select_for_update(of=("self",))
+        .select_related("community", "compound", "building__compound", "catalog_entry")
+        .get(pk=topic.pk)
+    )
 
 
 def _clean(text: str, limit: int, empty: str, too_long: str) -> str:
@@ -330,53 +334,86 @@ def sign(user, topic: Topic) -> list[Signature]:
         return _sign(user, _locked(topic))
 
 
-def _sign(user, topic: Topic) -> list[Signature]:
+def _signing_plan(user, topic: Topic) -> tuple[list[Signature], list[Signature]]:
+    """The signatures the person would give (households not signed yet) and those they
+    would back as the owner (households a tenant or family member signed for); a
+    ValidationError says why there are none."""
     if topic.status not in topic_rules.SIGNING_OPEN:
         raise ValidationError(_("This topic is no longer open for co-signing."))
-    memberships = list(memberships_in_scope(user, topic).select_related("dwelling"))
+    memberships = list(
+        memberships_in_scope(user, topic).select_related("dwelling__building__compound")
+    )
     if not memberships:
         raise ValidationError(
             _("Only verified members of a household in %(scope)s can co-sign.")
             % {"scope": topic.scope_label}
         )
-    signed = set(
-        Signature.objects.filter(
+    existing = {
+        signature.dwelling_id: signature
+        for signature in Signature.objects.filter(
             topic=topic, dwelling_id__in=[m.dwelling_id for m in memberships]
-        ).values_list("dwelling_id", flat=True)
-    )
+        ).select_related("dwelling__building__compound")
+    }
     new: dict[int, Signature] = {}
+    backed: list[Signature] = []
     for membership in memberships:
-        if membership.dwelling_id in signed:
-            continue
-        signature = new.get(membership.dwelling_id)
+        owner = user if membership.is_owner else None
+        signature = existing.get(membership.dwelling_id)
         if signature is None:
-            new[membership.dwelling_id] = Signature(
-                topic=topic, dwelling=membership.dwelling, user=user, as_owner=membership.is_owner
+            signature = new.setdefault(
+                membership.dwelling_id,
+                Signature(topic=topic, dwelling=membership.dwelling, user=user),
             )
-        elif membership.is_owner:
-            signature.as_owner = True
-    if not new:
+            signature.owner = signature.owner or owner
+        elif owner is not None and signature.owner_id is None:
+            # A tenant or family member signed for the household first; its owner now
+            # backs that signature and counts towards the owners' petition.
+            signature.owner = owner
+            backed.append(signature)
+    if not new and not backed:
         raise ValidationError(_("Your household has already co-signed this topic."))
+    return list(new.values()), backed
+
+
+def signing_refusal(user, topic: Topic) -> str | None:
+    """Why the person cannot co-sign the topic now, or None if they can (for pages)."""
+    try:
+        _signing_plan(user, topic)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return None
+
+
+def _sign(user, topic: Topic) -> list[Signature]:
+    new, backed = _signing_plan(user, topic)
     try:
         with transaction.atomic():
-            signatures = Signature.objects.bulk_create(new.values())
+            signatures = Signature.objects.bulk_create(new)
+            Signature.objects.bulk_update(backed, ["owner"])
     except IntegrityError:
         raise ValidationError(_("Your household has already co-signed this topic.")) from None
     topic.signature_count = Signature.objects.filter(topic=topic).count()
     topic.owner_signature_count = (
-        Signature.objects.filter(topic=topic, as_owner=True).values("user").distinct().count()
+        Signature.objects.filter(topic=topic, owner__isnull=False)
+        .values("owner")
+        .distinct()
+        .count()
     )
     topic.save(update_fields=["signature_count", "owner_signature_count"])
     _record(
         user,
         topic,
         "topic.signed",
-        after={"households": [str(s.dwelling) for s in signatures], "total": topic.signature_count},
+        after={
+            "households": [str(s.dwelling) for s in signatures],
+            "backed_as_owner": [str(s.dwelling) for s in backed],
+            "total": topic.signature_count,
+        },
         public=False,
     )
     Follow.objects.get_or_create(topic=topic, user=user)
     _check_thresholds(topic)
-    return signatures
+    return signatures + backed
 
 
 def _check_thresholds(topic: Topic) -> None:

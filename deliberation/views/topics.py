@@ -34,7 +34,6 @@ from ..models import (
     Compound,
     Evaluation,
     Follow,
-    Signature,
     Topic,
 )
 from ..services import topics as topic_services
@@ -193,16 +192,8 @@ def _viewer(user, topic: Topic) -> dict:
         )
     elif not signed_in:
         sign_refusal = _("Sign in to co-sign.")
-    elif not households:
-        sign_refusal = _("Only verified members of a household in %(scope)s can co-sign.") % {
-            "scope": topic.scope_label
-        }
-    elif households <= set(
-        Signature.objects.filter(topic=topic, dwelling_id__in=households).values_list(
-            "dwelling_id", flat=True
-        )
-    ):
-        sign_refusal = _("Your household has co-signed this topic.")
+    else:
+        sign_refusal = topic_services.signing_refusal(user, topic)
 
     comment_refusal = None
     if topic.status not in topic_rules.COMMENTS_OPEN:
