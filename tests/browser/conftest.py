@@ -124,15 +124,21 @@ def asgi_server(transactional_db, settings):
 
 @pytest.fixture
 def asgi_phone(browser, asgi_server):
-    """A signed-in phone on the ASGI server: `asgi_phone(user)`."""
+    """A signed-in phone on the ASGI server: `asgi_phone(user)`; `asgi_phone(user,
+    staff=True)` has also passed the TOTP step that the back office asks of staff."""
     from django.conf import settings
     from django.test import Client
 
+    from ..factories import sign_in_staff
+
     contexts = []
 
-    def open_as(user):
+    def open_as(user, staff: bool = False):
         client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        if staff:
+            sign_in_staff(client, user)
+        else:
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         context = browser.new_context(viewport=PHONE_VIEWPORT, locale="zh-CN", base_url=asgi_server)
         context.set_default_timeout(10_000)
         contexts.append(context)
