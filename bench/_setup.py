@@ -63,6 +63,24 @@ def start_django(database_url: str) -> None:
     call_command("migrate", verbosity=0)
 
 
+@contextmanager
+def fresh_database(name: str, postgres: bool) -> Iterator[str]:
+    """Start Django on a freshly migrated scratch database: PostgreSQL (`name`, dropped
+    afterwards) or a temporary SQLite file. Yields the database's name for the report."""
+    if postgres:
+        with postgres_database(name) as url:
+            say("Migrating a fresh PostgreSQL database …")
+            start_django(url)
+            yield "PostgreSQL"
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="yishi-bench-") as directory:
+        say("Migrating a fresh SQLite database …")
+        start_django(f"sqlite:///{Path(directory) / 'bench.sqlite3'}")
+        yield "SQLite"
+
+
 def open_yes_no_poll(title: str, electorate: str, rule_name: str, heads: Iterable):
     """An open poll with one yes/no question whose roll is `heads`, made by the services
     as the back office makes it."""

@@ -26,12 +26,10 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from decimal import Decimal
-from pathlib import Path
 
-from _setup import open_yes_no_poll, postgres_database, say, start_django, yes_no_options
+from _setup import fresh_database, open_yes_no_poll, say, yes_no_options
 
 RUNS = 5
 TARGET_SECONDS = 0.5
@@ -227,16 +225,8 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="use PostgreSQL, not SQLite")
     options = parser.parse_args()
 
-    if options.postgres:
-        with postgres_database("yishi_bench_tally") as url:
-            say("Migrating a fresh PostgreSQL database …")
-            start_django(url)
-            run(options, "PostgreSQL")
-    else:
-        with tempfile.TemporaryDirectory(prefix="yishi-bench-") as directory:
-            say("Migrating a fresh SQLite database …")
-            start_django(f"sqlite:///{Path(directory) / 'bench.sqlite3'}")
-            run(options, "SQLite")
+    with fresh_database("yishi_bench_tally", options.postgres) as database:
+        run(options, database)
 
 
 if __name__ == "__main__":

@@ -36,12 +36,10 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
-from _setup import postgres_database, say, start_django
+from _setup import fresh_database, say
 
 WARM_UP = 3
 COMMUNITIES = ["幸福里社区", "向阳社区", "和平社区", "光明社区"]
@@ -493,16 +491,8 @@ def main() -> None:
     # As served: no debug page, no query log kept in memory.
     os.environ.setdefault("DEBUG", "0")
 
-    if options.postgres:
-        with postgres_database("yishi_bench_topics") as url:
-            say("Migrating a fresh PostgreSQL database …")
-            start_django(url)
-            run(options, "PostgreSQL")
-    else:
-        with tempfile.TemporaryDirectory(prefix="yishi-bench-") as directory:
-            say("Migrating a fresh SQLite database …")
-            start_django(f"sqlite:///{Path(directory) / 'bench.sqlite3'}")
-            run(options, "SQLite")
+    with fresh_database("yishi_bench_topics", options.postgres) as database:
+        run(options, database)
 
 
 if __name__ == "__main__":
