@@ -111,7 +111,9 @@ def test_petitions_follow_the_domain_rules_one_fifth_of_households_and_twenty_pe
 # ---------------------------------------------------------------- which step may follow which
 
 LEGAL = [
-    (current, wanted) for current, steps in topic_rules.TRANSITIONS.items() for wanted in steps
+    (current, wanted)
+    for current, steps in topic_rules.TRANSITIONS.items()
+    for wanted in sorted(steps)
 ]
 ILLEGAL = [
     (current, wanted)
