@@ -855,7 +855,7 @@ def test_household_evaluates_a_closed_topic(client, topic, neighbour, committee)
     assert Evaluation.objects.get().satisfaction == 4
     text = page(response)
     assert "Average satisfaction <strong>4.0</strong> of 5, from 1 household." in text
-    assert "Your household has evaluated this topic." in text
+    assert "Your household has already evaluated this topic." in text
     assert 'name="satisfaction"' not in text
 
 

@@ -634,6 +634,37 @@ def close(staff, topic: Topic) -> Topic:
         return _move(staff, topic, S.CLOSED, "topic.closed")
 
 
+def _households_to_evaluate(user, topic: Topic) -> list[int]:
+    """The person's households of the scope that have not evaluated the topic yet; a
+    ValidationError says why there are none."""
+    if topic.status != S.CLOSED:
+        raise ValidationError(_("A topic is evaluated once it is closed."))
+    dwelling_ids = list(memberships_in_scope(user, topic).values_list("dwelling_id", flat=True))
+    if not dwelling_ids:
+        raise ValidationError(
+            _("Only verified members of a household in %(scope)s can evaluate it.")
+            % {"scope": topic.scope_label}
+        )
+    done = set(
+        Evaluation.objects.filter(topic=topic, dwelling_id__in=dwelling_ids).values_list(
+            "dwelling_id", flat=True
+        )
+    )
+    open_ids = [pk for pk in dwelling_ids if pk not in done]
+    if not open_ids:
+        raise ValidationError(_("Your household has already evaluated this topic."))
+    return open_ids
+
+
+def evaluation_refusal(user, topic: Topic) -> str | None:
+    """Why the person cannot evaluate the topic now, or None if they can (for pages)."""
+    try:
+        _households_to_evaluate(user, topic)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return None
+
+
 def evaluate(user, topic: Topic, *, satisfaction: int, comment: str = "") -> Evaluation:
     """A household of the scope says how satisfied it is (1–5), once."""
     if satisfaction not in range(1, 6):
@@ -645,22 +676,7 @@ def evaluate(user, topic: Topic, *, satisfaction: int, comment: str = "") -> Eva
         )
     with transaction.atomic():
         topic = _locked(topic)
-        if topic.status != S.CLOSED:
-            raise ValidationError(_("A topic is evaluated once it is closed."))
-        dwelling_ids = list(memberships_in_scope(user, topic).values_list("dwelling_id", flat=True))
-        if not dwelling_ids:
-            raise ValidationError(
-                _("Only verified members of a household in %(scope)s can evaluate it.")
-                % {"scope": topic.scope_label}
-            )
-        done = set(
-            Evaluation.objects.filter(topic=topic, dwelling_id__in=dwelling_ids).values_list(
-                "dwelling_id", flat=True
-            )
-        )
-        open_ids = [pk for pk in dwelling_ids if pk not in done]
-        if not open_ids:
-            raise ValidationError(_("Your household has already evaluated this topic."))
+        open_ids = _households_to_evaluate(user, topic)
         try:
             with transaction.atomic():
                 evaluation = Evaluation.objects.create(

@@ -32,7 +32,6 @@ from ..models import (
     Comment,
     Community,
     Compound,
-    Evaluation,
     Follow,
     Topic,
 )
@@ -176,12 +175,6 @@ def _poll_outcome(poll: Poll | None) -> list[dict] | None:
 def _viewer(user, topic: Topic) -> dict:
     """What this person may do on the topic's page, or why not."""
     signed_in = policies.is_signed_in(user)
-    dwelling_ids = []
-    if signed_in:
-        dwelling_ids = list(
-            topic_services.memberships_in_scope(user, topic).values_list("dwelling_id", flat=True)
-        )
-    households = set(dwelling_ids)
 
     sign_refusal = None
     if topic.status not in topic_rules.SIGNING_OPEN:
@@ -209,15 +202,9 @@ def _viewer(user, topic: Topic) -> dict:
             "Only verified residents of this community can take part in the discussion."
         )
 
-    may_evaluate, evaluated = False, False
-    if topic.status == S.CLOSED and households:
-        done = set(
-            Evaluation.objects.filter(topic=topic, dwelling_id__in=households).values_list(
-                "dwelling_id", flat=True
-            )
-        )
-        evaluated = bool(done)
-        may_evaluate = not households <= done
+    evaluation_refusal = None
+    if topic.status == S.CLOSED and signed_in:
+        evaluation_refusal = topic_services.evaluation_refusal(user, topic)
 
     return {
         "signed_in": signed_in,
@@ -227,8 +214,8 @@ def _viewer(user, topic: Topic) -> dict:
         "may_comment": comment_refusal is None,
         "comment_refusal": comment_refusal,
         "following": signed_in and Follow.objects.filter(topic=topic, user=user).exists(),
-        "may_evaluate": may_evaluate,
-        "evaluated": evaluated,
+        "may_evaluate": topic.status == S.CLOSED and signed_in and evaluation_refusal is None,
+        "evaluation_refusal": evaluation_refusal,
     }
 
 
