@@ -56,6 +56,7 @@ ACTION_LABELS = {
         "1/5 of households co-signed: a residents' meeting must be convened"
     ),
     "topic.owners_assembly_due": _(
+        # xgettext:no-python-format
         "20% of owners co-signed: an extraordinary owners' assembly must be convened"
     ),
     "topic.scheduled": _("topic scheduled"),
