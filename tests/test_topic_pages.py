@@ -189,7 +189,7 @@ def test_topic_list_shows_each_topic_with_its_status_matter_place_and_co_signing
     assert "proposed, open for co-signing" in text
     assert "加装电梯" in text
     assert "幸福里 3号楼 entrance 2" in text
-    assert "2 / 3 households co-signed" in text
+    assert "2 households co-signed (3 needed)" in text
     assert "0 comments" in text
 
 
