@@ -331,6 +331,14 @@ def can_post_progress(user, topic: Topic) -> bool:
     )
 
 
+def can_open_topic_in_back_office(user, topic: Topic) -> bool:
+    """Seats that see topics and reach the topic's place, and the responsible party."""
+    seen = user.has_perm("deliberation.view_topic") and scope_covers(
+        back_office_scope(user, Topic, "view"), topic
+    )
+    return seen or can_post_progress(user, topic)
+
+
 def can_see_topic(user, topic: Topic) -> bool:
     return topic.is_public or (is_signed_in(user) and topic.proposed_by_id == user.pk)
 

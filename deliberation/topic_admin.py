@@ -327,14 +327,6 @@ def _error_messages(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def _may_see(user, topic: Topic) -> bool:
-    """Seats that see topics and reach the topic's place, and the responsible party."""
-    seen = user.has_perm("deliberation.view_topic") and policies.scope_covers(
-        policies.back_office_scope(user, Topic, "view"), topic
-    )
-    return seen or policies.can_post_progress(user, topic)
-
-
 def _topic(pk: int) -> Topic:
     """A public topic; drafts are their writer's alone."""
     try:
@@ -456,7 +448,7 @@ def _render_topic(request, topic: Topic, bound: dict | None = None, status: int 
 
 def topic_detail(request, pk: int):
     topic = _topic(pk)
-    if not _may_see(request.user, topic):
+    if not policies.can_open_topic_in_back_office(request.user, topic):
         return _forbidden(request)
     return _render_topic(request, topic)
 
@@ -467,7 +459,7 @@ def topic_step(request, pk: int, step: str):
         raise Http404
     topic = _topic(pk)
     user = request.user
-    if not _may_see(user, topic) or not _may_take(user, topic, step):
+    if not policies.can_open_topic_in_back_office(user, topic) or not _may_take(user, topic, step):
         return _forbidden(request)
     polls = _linkable_polls(user, topic) if "poll" in STEPS[step].form.base_fields else None
     form = STEPS[step].form(request.POST, polls=polls)

@@ -299,6 +299,19 @@ def test_only_the_residents_committee_of_the_community_edits_its_catalog(
     assert TraceEntry.objects.count() == traced
 
 
+def test_a_committee_cannot_pull_another_communitys_entry_into_its_own(
+    community, other_community, group
+):
+    """Saving checks the community an entry leaves as well as the one it goes to."""
+    thief = staff_of(other_community)
+    group.community = other_community
+
+    with pytest.raises(PermissionDenied):
+        catalog.save_entry(thief, group, created=False)
+
+    assert CatalogEntry.objects.get(pk=group.pk).community == community
+
+
 def test_an_unused_entry_is_deleted_and_the_deletion_is_traced_publicly(
     community, committee, group
 ):

@@ -549,6 +549,17 @@ def test_first_publication_mails_the_residents_in_scope_once(
     assert len(mail.outbox) == 1
 
 
+def test_the_mail_subject_keeps_the_title_as_written(
+    board, building, django_capture_on_commit_callbacks
+):
+    live_in(building, email="wang@example.cn")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(board, "“加装电梯” & 'B&B' 说明会")
+
+    assert "“加装电梯” & 'B&B' 说明会" in mail.outbox[0].subject
+
+
 def test_mail_waits_for_the_publication_to_commit(
     board, building, django_capture_on_commit_callbacks
 ):

@@ -238,7 +238,10 @@ FIELDS = ["name", "level", "procedure", "rule_name", "threshold_households", "th
 
 def save_entry(user, entry: CatalogEntry, *, created: bool) -> CatalogEntry:
     action = "add" if created else "change"
-    if not policies.can_edit_catalog(user, entry.community, action):
+    communities = [entry.community]
+    if not created:  # moving an entry needs the right in the community it leaves too
+        communities.append(CatalogEntry.objects.get(pk=entry.pk).community)
+    if not all(policies.can_edit_catalog(user, c, action) for c in communities):
         raise PermissionDenied(_("Only the residents' committee edits its community's catalog."))
     _check(entry)
     with transaction.atomic():
