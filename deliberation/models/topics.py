@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .people import Role
 from .places import Building, Community, Compound, Dwelling
@@ -110,7 +111,7 @@ class Topic(models.Model):
         DELIBERATED = "deliberated", _("deliberated")
         RESOLVED = "resolved", _("resolved")
         IMPLEMENTING = "implementing", _("being carried out")
-        CLOSED = "closed", _("closed")
+        CLOSED = "closed", pgettext_lazy("topic status", "closed")
 
     class Responsible(models.TextChoices):
         RESIDENTS_COMMITTEE = Role.Kind.RESIDENTS_COMMITTEE, _("residents' committee")
