@@ -2,7 +2,8 @@
 over HTTP, where the same policies decide what this person may see.
 
 - `MyHomeConsumer`: a signed-in person's own channel; the page that shows their
-  memberships reloads its list when staff decide a claim.
+  memberships reloads its list when staff decide a claim, and its topics panel when a
+  followed topic takes a step.
 - `PollResultsConsumer`: the live results of one poll, relayed to every watcher in this
   process through `relay`, which holds one subscription to the poll's group for all.
 """
@@ -38,6 +39,9 @@ class MyHomeConsumer(AsyncJsonWebsocketConsumer):
 
     async def membership_changed(self, event):
         await self.send_json({"type": "membership.changed", "id": event["id"]})
+
+    async def notification_new(self, event):
+        await self.send_json({"type": "notification.new"})
 
 
 @database_sync_to_async

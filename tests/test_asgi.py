@@ -8,9 +8,17 @@ from django.test import Client
 
 from config.asgi import application
 from deliberation.models import Membership, TraceEntry
-from deliberation.services import people
+from deliberation.services import people, topics
 
-from .factories import MembershipFactory, UserFactory, staff_of
+from .factories import (
+    BuildingFactory,
+    CatalogEntryFactory,
+    DwellingFactory,
+    MembershipFactory,
+    UserFactory,
+    staff_of,
+    verified_member,
+)
 
 ALLOWED_ORIGIN = b"http://127.0.0.1:8000"
 
@@ -98,3 +106,36 @@ async def test_someone_elses_verification_is_not_sent_to_this_socket(
 
     assert await socket.receive_nothing()
     await socket.disconnect()
+
+
+def proposed_topic(community):
+    """A topic of a building, proposed by one verified owner there, who follows it."""
+    building = BuildingFactory(compound__community=community)
+    DwellingFactory.create_batch(9, building=building)
+    proposer = verified_member(DwellingFactory(building=building))
+    entry = CatalogEntryFactory(community=community, threshold_households=5)
+    topic = topics.save_draft(
+        proposer,
+        catalog_entry=entry,
+        scope=topics.scope_key(building),
+        title="楼道灯改声控",
+        body="晚上楼道太黑。",
+    )
+    return topics.propose(proposer, topic), proposer
+
+
+async def test_a_step_of_a_followed_topic_reaches_the_followers_socket_not_the_actors(
+    community,
+):
+    topic, proposer = await database_sync_to_async(proposed_topic)(community)
+    staff = await database_sync_to_async(staff_of)(community)
+    follower = communicator(ALLOWED_ORIGIN, await database_sync_to_async(session_cookie)(proposer))
+    actor = communicator(ALLOWED_ORIGIN, await database_sync_to_async(session_cookie)(staff))
+    assert (await follower.connect())[0] and (await actor.connect())[0]
+
+    await database_sync_to_async(topics.accept)(staff, topic)
+
+    assert await follower.receive_json_from() == {"type": "notification.new"}
+    assert await actor.receive_nothing()
+    await follower.disconnect()
+    await actor.disconnect()

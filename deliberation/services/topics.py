@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from polls.models import Poll
 
-from .. import electorates, policies, ratelimits, topic_rules, trace
+from .. import broadcast, electorates, policies, ratelimits, topic_rules, trace
 from ..models import (
     Building,
     CatalogEntry,
@@ -161,6 +161,9 @@ def _notify(topic: Topic, action: str, actor, *, also: set[int] = frozenset()) -
     Notification.objects.bulk_create(
         Notification(recipient_id=pk, topic=topic, action=action, text=text, created_at=now)
         for pk in sorted(recipient_ids)
+    )
+    broadcast.on_commit_send_many(
+        [broadcast.user_group(pk) for pk in sorted(recipient_ids)], {"type": "notification.new"}
     )
     addresses = list(
         User.objects.filter(pk__in=recipient_ids, is_active=True)
