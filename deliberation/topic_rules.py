@@ -55,15 +55,21 @@ def share_reached(part: int, whole: int, share: Fraction) -> bool:
     return whole > 0 and part * share.denominator >= share.numerator * whole
 
 
+def least_for_share(whole: int, share: Fraction) -> int | None:
+    """The fewest of `whole` that make at least `share` of it (以上: the boundary
+    counts), at least one; None for an empty whole, of which nothing is a share."""
+    if whole <= 0:
+        return None
+    return max(1, -(-share.numerator * whole // share.denominator))
+
+
 def households_needed(entry: CatalogEntry, households_in_scope: int) -> int:
     """How many co-signing households put a topic under `entry` in the queue."""
     if entry.threshold_households is not None:
         # A scope smaller than the number (an entrance of two flats) reaches it when all
         # its households co-sign, or no topic there could ever reach the queue.
         return max(1, min(entry.threshold_households, households_in_scope))
-    share = Fraction(entry.threshold_percent, 100)
-    # The least n with n / households >= share; at least one household.
-    return max(1, -(-share.numerator * households_in_scope // share.denominator))
+    return least_for_share(households_in_scope, Fraction(entry.threshold_percent, 100)) or 1
 
 
 def queue_threshold_reached(entry: CatalogEntry, signatures: int, households_in_scope: int) -> bool:

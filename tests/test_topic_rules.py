@@ -156,3 +156,8 @@ def test_discussion_is_open_from_proposal_until_closing():
     assert S.DECLINED not in topic_rules.COMMENTS_OPEN
     assert S.CLOSED not in topic_rules.COMMENTS_OPEN
     assert S.IMPLEMENTING in topic_rules.COMMENTS_OPEN
+
+
+@pytest.mark.parametrize("whole, expected", [(10, 2), (11, 3), (15, 3), (16, 4), (1, 1), (0, None)])
+def test_least_for_a_fifth_is_the_fewest_that_reach_it(whole, expected):
+    assert topic_rules.least_for_share(whole, Fraction(1, 5)) == expected

@@ -2,8 +2,6 @@
 discussing, following and evaluating, and a person's notifications. Every page works
 without JavaScript: plain forms, and a redirect after each successful post."""
 
-import math
-from fractions import Fraction
 from functools import wraps
 
 from django.contrib import messages
@@ -122,13 +120,6 @@ def _signed_in_post(back: str):
         return wrapper
 
     return decorator
-
-
-def _least_for_share(whole: int, share: Fraction) -> int | None:
-    """How many of `whole` reach `share` (以上: the boundary counts); None for an empty scope."""
-    if whole <= 0:
-        return None
-    return max(1, math.ceil(whole * share))
 
 
 def _with_progress(topics) -> list[Topic]:
@@ -253,10 +244,10 @@ def _topic_page(
         "households_needed": topic_rules.households_needed(
             topic.catalog_entry, topic.households_in_scope
         ),
-        "residents_meeting_needed": _least_for_share(
+        "residents_meeting_needed": topic_rules.least_for_share(
             topic.households_in_scope, topic_rules.RESIDENTS_MEETING_SHARE
         ),
-        "owners_assembly_needed": _least_for_share(
+        "owners_assembly_needed": topic_rules.least_for_share(
             topic.owners_in_scope, topic_rules.OWNERS_ASSEMBLY_SHARE
         ),
         "rule_label": dict(registry.choices()).get(topic.catalog_entry.rule_name, "")
