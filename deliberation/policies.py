@@ -14,7 +14,9 @@ from .models import (
     Comment,
     Community,
     Compound,
+    Council,
     Dwelling,
+    Meeting,
     Membership,
     Role,
     Topic,
@@ -89,6 +91,8 @@ COMMUNITY_LOOKUP = {
     Topic: "community_id",
     CatalogEntry: "community_id",
     Comment: "topic__community_id",
+    Council: "community_id",
+    Meeting: "community_id",
 }
 COMPOUND_LOOKUP = {
     Community: None,
@@ -100,6 +104,8 @@ COMPOUND_LOOKUP = {
     Topic: "compound_id",
     CatalogEntry: None,
     Comment: "topic__compound_id",
+    Council: "compound_id",
+    Meeting: "compound_id",
 }
 
 
@@ -177,7 +183,7 @@ def compound_id_of(obj: models.Model) -> int | None:
     whole community."""
     if isinstance(obj, Compound):
         return obj.pk
-    if isinstance(obj, Building | Role | Topic):
+    if isinstance(obj, Building | Role | Topic | Council | Meeting):
         return obj.compound_id
     if isinstance(obj, Dwelling):
         return obj.building.compound_id
@@ -371,3 +377,78 @@ def can_edit_catalog(user, community: Community, action: str) -> bool:
         return False
     scope = back_office_scope(user, CatalogEntry, action)
     return scope is None or community.pk in _split(scope)[0]
+
+
+# ---------------------------------------------------------------------------- meetings
+
+# What a person is in a meeting's room, from least to most.
+OBSERVER, PARTICIPANT, SECRETARY, CHAIR = "observer", "participant", "secretary", "chair"
+
+
+def can_manage_meeting(user, meeting: Meeting) -> bool:
+    """Set up a meeting, its agenda and chair, in the back office: seats that run
+    meetings and reach its place."""
+    if not is_signed_in(user) or not user.has_perm("deliberation.change_meeting"):
+        return False
+    return scope_covers(back_office_scope(user, Meeting, "change"), meeting)
+
+
+def can_run_meetings_in(user, place, action: str = "add") -> bool:
+    """Create councils and meetings for a place."""
+    if not is_signed_in(user) or not user.has_perm(f"deliberation.{action}_meeting"):
+        return False
+    return scope_covers(back_office_scope(user, Meeting, action), place)
+
+
+def meeting_scope_filter(user, action: str = "view") -> Q:
+    """A filter on meetings (and, with `model`, councils) the person's seats reach."""
+    if not is_signed_in(user) or not user.has_perm(f"deliberation.{action}_meeting"):
+        return Q(pk__in=[])
+    return scope_filter(Meeting, back_office_scope(user, Meeting, action))
+
+
+def verified_memberships_in(user, scoped) -> models.QuerySet[Membership]:
+    """The person's verified memberships in dwellings of a meeting's (or a topic's)
+    scope."""
+    if not is_signed_in(user):
+        return Membership.objects.none()
+    key = electorates.electorate_key("households", scoped.place, scoped.entrance)
+    return Membership.objects.filter(
+        user=user, status=Membership.Status.VERIFIED, dwelling__in=electorates.dwellings_of(key)
+    )
+
+
+def is_meeting_participant(user, meeting: Meeting) -> bool:
+    """Who speaks, writes and votes in the room: verified residents of its scope, the
+    members of its council, and seat holders of its community (the property company
+    answers at a hearing)."""
+    if not is_signed_in(user):
+        return False
+    if meeting.chair_id == user.pk or meeting.secretary_id == user.pk:
+        return True
+    if meeting.council_id and meeting.council.members.filter(user=user).exists():
+        return True
+    if Role.objects.filter(user=user, community_id=meeting.community_id).exists():
+        return True
+    return verified_memberships_in(user, meeting).exists()
+
+
+def room_role(user, meeting: Meeting) -> str | None:
+    """Chair, secretary, participant or observer (anyone signed in); None for someone
+    not signed in, who reads the meeting's page instead."""
+    if not is_signed_in(user):
+        return None
+    if meeting.chair_id == user.pk:
+        return CHAIR
+    if meeting.secretary_id == user.pk:
+        return SECRETARY
+    return PARTICIPANT if is_meeting_participant(user, meeting) else OBSERVER
+
+
+ROOM_RANK = {OBSERVER: 0, PARTICIPANT: 1, SECRETARY: 2, CHAIR: 3}
+
+
+def room_allows(role: str | None, needed: str) -> bool:
+    """Whether a room role reaches `needed` (the chair may do what the secretary may,
+    who may do what a participant may)."""
+    return role is not None and ROOM_RANK[role] >= ROOM_RANK[needed]

@@ -42,6 +42,16 @@ EDIT_CATALOG = [
     "deliberation.delete_catalogentry",
 ]
 WATCH_TOPICS = ["deliberation.view_topic", "deliberation.view_catalogentry"]
+# Set up councils and meetings, their agendas, and publish minutes.
+RUN_MEETINGS = [
+    "deliberation.view_council",
+    "deliberation.add_council",
+    "deliberation.change_council",
+    "deliberation.view_meeting",
+    "deliberation.add_meeting",
+    "deliberation.change_meeting",
+]
+WATCH_MEETINGS = ["deliberation.view_council", "deliberation.view_meeting"]
 
 PERMISSIONS_BY_KIND: dict[str, list[str]] = {
     Role.Kind.RESIDENTS_COMMITTEE: ADMIN
@@ -52,16 +62,23 @@ PERMISSIONS_BY_KIND: dict[str, list[str]] = {
     + MANAGE_ROLES
     + RUN_POLLS
     + HANDLE_TOPICS
-    + EDIT_CATALOG,
+    + EDIT_CATALOG
+    + RUN_MEETINGS,
     Role.Kind.OWNERS_COMMITTEE: ADMIN
     + VIEW_PLACES
     + VIEW_PEOPLE
     + VERIFY
     + RUN_POLLS
-    + HANDLE_TOPICS,
-    Role.Kind.PROPERTY_COMPANY: ADMIN + VIEW_PLACES + WATCH_TOPICS,
-    Role.Kind.PARTY_ORGANISATION: ADMIN + VIEW_PLACES + WATCH_POLLS + WATCH_TOPICS,
-    Role.Kind.SUPERVISORY_COMMITTEE: ADMIN + VIEW_PLACES + VIEW_PEOPLE + WATCH_POLLS + WATCH_TOPICS,
+    + HANDLE_TOPICS
+    + RUN_MEETINGS,
+    Role.Kind.PROPERTY_COMPANY: ADMIN + VIEW_PLACES + WATCH_TOPICS + WATCH_MEETINGS,
+    Role.Kind.PARTY_ORGANISATION: ADMIN + VIEW_PLACES + WATCH_POLLS + WATCH_TOPICS + WATCH_MEETINGS,
+    Role.Kind.SUPERVISORY_COMMITTEE: ADMIN
+    + VIEW_PLACES
+    + VIEW_PEOPLE
+    + WATCH_POLLS
+    + WATCH_TOPICS
+    + WATCH_MEETINGS,
 }
 
 # Role kinds whose holders verify residents' claims to dwellings.

@@ -1,17 +1,22 @@
 """Test factories (factory_boy). Phone numbers are unique and valid mainland mobiles."""
 
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 import factory
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.utils import timezone
 
 from deliberation.models import (
+    AgendaItem,
     Building,
     CatalogEntry,
     Community,
     Compound,
+    Council,
     Dwelling,
+    Meeting,
     Membership,
     User,
 )
@@ -82,6 +87,37 @@ class CatalogEntryFactory(factory.django.DjangoModelFactory):
     level = "building"
     procedure = CatalogEntry.Procedure.COUNCIL_MEETING
     threshold_households = 3
+
+
+class CouncilFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Council
+
+    community = factory.SubFactory(CommunityFactory)
+    name = factory.Sequence(lambda n: f"第{n}议事会")
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    """A hybrid council meeting of a whole community, an hour from now."""
+
+    class Meta:
+        model = Meeting
+
+    community = factory.SubFactory(CommunityFactory)
+    kind = Meeting.Kind.COUNCIL_MEETING
+    title = factory.Sequence(lambda n: f"议事会会议{n}")
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=1))
+    venue = "社区活动室"
+    chair = factory.SubFactory(UserFactory)
+
+
+class AgendaItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AgendaItem
+
+    meeting = factory.SubFactory(MeetingFactory)
+    position = factory.Sequence(lambda n: n)
+    title = factory.Sequence(lambda n: f"议程{n}")
 
 
 def verified_member(dwelling: Dwelling, kind: str = Membership.Kind.OWNER, **user) -> User:

@@ -1,3 +1,17 @@
+from .meetings import (
+    AgendaItem,
+    Attendance,
+    Council,
+    CouncilMember,
+    Meeting,
+    Minutes,
+    Presence,
+    Registration,
+    RoomComment,
+    RoomEvent,
+    SpeakerRequest,
+    Stance,
+)
 from .people import Membership, Role, RoleGroup, User
 from .places import Building, Community, Compound, Dwelling
 from .scope import community_id_of
@@ -16,6 +30,18 @@ from .topics import (
 from .trace import TraceEntry, TraceHead
 
 __all__ = [
+    "AgendaItem",
+    "Attendance",
+    "Council",
+    "CouncilMember",
+    "Meeting",
+    "Minutes",
+    "Presence",
+    "Registration",
+    "RoomComment",
+    "RoomEvent",
+    "SpeakerRequest",
+    "Stance",
     "CatalogEntry",
     "Comment",
     "CommentReport",

@@ -2,6 +2,7 @@
 
 from django.db import models
 
+from .meetings import Council, Meeting
 from .people import Membership, Role
 from .places import Building, Community, Compound, Dwelling
 from .topics import CatalogEntry, Comment, Topic
@@ -12,7 +13,7 @@ def community_id_of(obj: models.Model) -> int | None:
     community."""
     if isinstance(obj, Community):
         return obj.pk
-    if isinstance(obj, Compound | Role | Topic | CatalogEntry):
+    if isinstance(obj, Compound | Role | Topic | CatalogEntry | Council | Meeting):
         return obj.community_id
     if isinstance(obj, Building):
         return obj.compound.community_id
@@ -22,4 +23,10 @@ def community_id_of(obj: models.Model) -> int | None:
         return obj.dwelling.building.compound.community_id
     if isinstance(obj, Comment):
         return obj.topic.community_id
+    meeting = getattr(obj, "meeting", None)
+    if isinstance(meeting, Meeting):
+        return meeting.community_id
+    council = getattr(obj, "council", None)
+    if isinstance(council, Council):
+        return council.community_id
     return None

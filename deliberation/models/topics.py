@@ -24,6 +24,57 @@ class Level(models.TextChoices):
     BUILDING = "building", _("building")
 
 
+class Scoped(models.Model):
+    """Something that concerns a place: a whole community, a compound, a building, or one
+    entrance of a building. The most precise place set is the scope."""
+
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.PROTECT,
+        related_name="%(class)ss",
+        verbose_name=_("community"),
+    )
+    compound = models.ForeignKey(
+        Compound,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="%(class)ss",
+        verbose_name=_("compound"),
+    )
+    building = models.ForeignKey(
+        Building,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="%(class)ss",
+        verbose_name=_("building"),
+    )
+    entrance = models.CharField(_("entrance"), max_length=20, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def level(self) -> str:
+        if self.building_id:
+            return Level.BUILDING
+        if self.compound_id:
+            return Level.COMPOUND
+        return Level.COMMUNITY
+
+    @property
+    def place(self):
+        return self.building or self.compound or self.community
+
+    @property
+    def scope_label(self) -> str:
+        label = str(self.place)
+        if self.entrance:
+            label = f"{label} {_('entrance %(entrance)s') % {'entrance': self.entrance}}"
+        return label
+
+
 class CatalogEntry(models.Model):
     """One matter of a community's consultation catalog: who handles it, how it must be
     decided, and how many households must co-sign a resident's topic before the
@@ -99,7 +150,7 @@ class CatalogEntry(models.Model):
         return _("%(percent)s%% of households") % {"percent": self.threshold_percent}
 
 
-class Topic(models.Model):
+class Topic(Scoped):
     """A matter a resident raises for consultation (议题)."""
 
     class Status(models.TextChoices):
@@ -123,26 +174,6 @@ class Topic(models.Model):
         THRESHOLD = "threshold", _("co-signing threshold reached")
         COMMITTEE = "committee", _("picked by the committee")
 
-    community = models.ForeignKey(
-        Community, on_delete=models.PROTECT, related_name="topics", verbose_name=_("community")
-    )
-    compound = models.ForeignKey(
-        Compound,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="topics",
-        verbose_name=_("compound"),
-    )
-    building = models.ForeignKey(
-        Building,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="topics",
-        verbose_name=_("building"),
-    )
-    entrance = models.CharField(_("entrance"), max_length=20, blank=True)
     catalog_entry = models.ForeignKey(
         CatalogEntry,
         on_delete=models.PROTECT,
@@ -211,25 +242,6 @@ class Topic(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def level(self) -> str:
-        if self.building_id:
-            return Level.BUILDING
-        if self.compound_id:
-            return Level.COMPOUND
-        return Level.COMMUNITY
-
-    @property
-    def place(self):
-        return self.building or self.compound or self.community
-
-    @property
-    def scope_label(self) -> str:
-        label = str(self.place)
-        if self.entrance:
-            label = f"{label} {_('entrance %(entrance)s') % {'entrance': self.entrance}}"
-        return label
 
     @property
     def is_public(self) -> bool:
@@ -448,7 +460,8 @@ class Follow(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app message to one person about a step of a topic they follow."""
+    """An in-app message to one person: a step of a topic they follow, or a meeting
+    announced to the residents of its scope."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -457,7 +470,20 @@ class Notification(models.Model):
         verbose_name=_("recipient"),
     )
     topic = models.ForeignKey(
-        Topic, on_delete=models.CASCADE, related_name="+", verbose_name=_("topic")
+        Topic,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("topic"),
+    )
+    meeting = models.ForeignKey(
+        "Meeting",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("meeting"),
     )
     action = models.CharField(_("action"), max_length=60)
     text = models.CharField(_("text"), max_length=300)
