@@ -6,18 +6,29 @@ over HTTP, where the same policies decide what this person may see.
   followed topic takes a step.
 - `PollResultsConsumer`: the live results of one poll, relayed to every watcher in this
   process through `relay`, which holds one subscription to the poll's group for all.
+- `MeetingRoomConsumer`: a meeting's live room, both ways (docs/live-protocol.md).
 """
 
+import json
+import time
+import uuid
+from urllib.parse import parse_qs
+
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from polls import policies as poll_policies
 from polls import queries as poll_queries
 from polls.models import Poll
 
-from . import relay
+from . import queries, relay
 from .broadcast import user_group
+from .models import AgendaItem, Meeting, RoomComment, SpeakerRequest
+from .services import room
 
 
 class MyHomeConsumer(AsyncJsonWebsocketConsumer):
@@ -84,3 +95,283 @@ class PollResultsConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(
             {"type": "error", "message": _("This channel accepts no messages: it only announces.")}
         )
+
+
+# ---------------------------------------------------------------------------- the live room
+
+MAX_MESSAGE_BYTES = 4096
+FLOOD_BURST = 40
+FLOOD_RATE = 20.0  # messages a second, refilled continuously
+CLOSE_NOT_SIGNED_IN = 4401
+CLOSE_NO_MEETING = 4404
+CLOSE_FLOOD = 4429
+
+
+class _Bucket:
+    """A token bucket: a burst of `FLOOD_BURST` messages, then `FLOOD_RATE` a second."""
+
+    def __init__(self) -> None:
+        self.tokens = float(FLOOD_BURST)
+        self.at = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(FLOOD_BURST, self.tokens + (now - self.at) * FLOOD_RATE)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class BadMessage(ValueError):
+    """A message that is not what the protocol says; its text is for the sender."""
+
+
+def _int(message: dict, field: str, *, required: bool = True) -> int | None:
+    value = message.get(field)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise BadMessage(_("“%(field)s” must be a whole number.") % {"field": field})
+    return value
+
+
+def _text(message: dict, field: str) -> str:
+    value = message.get(field, "")
+    if not isinstance(value, str):
+        raise BadMessage(_("“%(field)s” must be text.") % {"field": field})
+    return value
+
+
+def _room_object(model, meeting, pk):
+    found = model.objects.filter(meeting=meeting, pk=pk).first()
+    if found is None:
+        raise BadMessage(
+            _("There is no such %(what)s in this meeting.") % {"what": model._meta.verbose_name}
+        )
+    return found
+
+
+def _handle(user, meeting_pk: int, message: dict) -> dict | None:
+    """Carry out one client message through the room's services: who may do it is
+    checked there, through the policies module, against the meeting as stored now.
+    Returns the private reply to the sender, if any."""
+    meeting = Meeting.objects.filter(pk=meeting_pk).first()
+    if meeting is None:
+        raise BadMessage(_("This meeting no longer exists."))
+    kind = message["type"]
+    if kind == "comment.post":
+        room.post_comment(user, meeting, _text(message, "text"))
+    elif kind == "comment.hide":
+        comment = _room_object(RoomComment, meeting, _int(message, "comment"))
+        room.hide_comment(user, comment, _text(message, "reason"))
+    elif kind == "hand.raise":
+        point_of_order = message.get("point_of_order", False)
+        if not isinstance(point_of_order, bool):
+            raise BadMessage(_("“%(field)s” must be true or false.") % {"field": "point_of_order"})
+        room.raise_hand(user, meeting, point_of_order)
+    elif kind == "hand.lower":
+        room.lower_hand(user, meeting)
+    elif kind == "floor.give":
+        pk = _int(message, "request", required=False)
+        request = _room_object(SpeakerRequest, meeting, pk) if pk is not None else None
+        room.give_floor(user, meeting, request)
+    elif kind == "floor.end":
+        room.end_floor(user, meeting)
+    elif kind == "agenda.go":
+        room.go_to_item(user, meeting, _room_object(AgendaItem, meeting, _int(message, "item")))
+    elif kind == "agenda.next":
+        room.next_item(user, meeting)
+    elif kind in MEETING_STEPS:
+        MEETING_STEPS[kind](user, meeting)
+    elif kind == "poll.open":
+        room.open_item_poll(user, meeting)
+    elif kind == "poll.close":
+        room.close_item_poll(user, meeting)
+    elif kind == "vote":
+        cast = room.cast_vote(user, meeting, message.get("choices"))
+        return {"receipt": cast.receipt, "changed": cast.changed}
+    elif kind == "presence.who":
+        return {"type": "presence.who", "buildings": queries.room_presence_names(meeting)}
+    return None
+
+
+MEETING_STEPS = {
+    "meeting.open": room.open_meeting,
+    "meeting.pause": room.pause_meeting,
+    "meeting.resume": room.resume_meeting,
+    "meeting.close": room.close_meeting,
+}
+ACTIONS = frozenset(
+    {
+        "comment.post",
+        "comment.hide",
+        "hand.raise",
+        "hand.lower",
+        "floor.give",
+        "floor.end",
+        "agenda.go",
+        "agenda.next",
+        "poll.open",
+        "poll.close",
+        "vote",
+        "presence.who",
+        *MEETING_STEPS,
+    }
+)
+
+
+def _language(scope) -> str:
+    """The person's language: the site's language cookie, else the site's default."""
+    cookie = scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME, "")
+    try:
+        return translation.get_supported_language_variant(cookie)
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+@database_sync_to_async
+def _enter(user, pk: int, channel_name: str, after: int | None) -> tuple[str, list[dict]] | None:
+    """Join the room's record of who is here, and the frames that bring this client up
+    to date: the events after `after` then `resynced`, or a snapshot."""
+    meeting = Meeting.objects.filter(pk=pk).first()
+    if meeting is None:
+        return None
+    role = room.enter_room(user, meeting, channel_name)
+    return role, _catch_up(user, meeting, after)
+
+
+def _catch_up(user, meeting: Meeting, after: int | None) -> list[dict]:
+    frames = queries.room_events_after(meeting, after) if after is not None else None
+    if frames is None:
+        return [queries.room_snapshot(meeting, user)]
+    last = frames[-1]["seq"] if frames else after
+    return [*frames, {"type": "resynced", "seq": last}]
+
+
+class MeetingRoomConsumer(AsyncWebsocketConsumer):
+    """One phone or laptop in a meeting's room. Events reach it through the relay (one
+    subscription to the room's group per process); what it sends is carried out by the
+    room's services. See docs/live-protocol.md."""
+
+    channel_layer_alias = None  # the relay subscribes for every local socket
+
+    async def connect(self):
+        self.catching_up, self.held, self.seq = True, [], 0
+        self.bucket = _Bucket()
+        self.language = _language(self.scope)
+        await self.accept()
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_NOT_SIGNED_IN)
+            return
+        self.user, self.pk = user, self.scope["url_route"]["kwargs"]["pk"]
+        self.name = f"room.{uuid.uuid4().hex}"
+        self.group = Meeting(pk=self.pk).group_name
+        # Joined first, so that nothing broadcast while the catch-up is read is missed:
+        # what arrives meanwhile is held, and sent after it unless it is already in it.
+        await relay.join(self.group, self)
+        with translation.override(self.language):
+            entered = await _enter(user, self.pk, self.name, _after(self.scope))
+        if entered is None:
+            await self.close(code=CLOSE_NO_MEETING)
+            return
+        self.role, frames = entered
+        await self._catch_up(frames)
+
+    async def _catch_up(self, frames: list[dict]) -> None:
+        for frame in frames:
+            await self._send(frame)
+            self.seq = max(self.seq, frame.get("seq") or 0)
+        held, self.held, self.catching_up = self.held, [], False
+        for text in held:
+            seq = json.loads(text).get("seq")
+            if seq is None or seq > self.seq:
+                await super().send(text_data=text)
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        """The relay's way in: while the catch-up is being sent, the room's events wait."""
+        if self.catching_up and text_data is not None and not close:
+            self.held.append(text_data)
+            return
+        await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+
+    async def _send(self, frame: dict) -> None:
+        await super().send(text_data=json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+
+    async def disconnect(self, code):
+        if hasattr(self, "group"):
+            await relay.leave(self.group, self)
+        if hasattr(self, "name"):
+            await database_sync_to_async(room.leave_room)(self.name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if not self.bucket.take():
+            await self._error("flood", _("Too many messages: this connection is closed."))
+            await self.close(code=CLOSE_FLOOD)
+            return
+        ref = None
+        with translation.override(self.language):
+            try:
+                message = self._parse(text_data, bytes_data)
+                ref = message.get("ref")
+                if message["type"] == "resync":
+                    await self._resync(_int(message, "after"))
+                    return
+                if message["type"] not in ACTIONS:
+                    raise BadMessage(
+                        _("Unknown message type “%(type)s”.") % {"type": message["type"][:40]}
+                    )
+                reply = await database_sync_to_async(_handle)(self.user, self.pk, message)
+            except BadMessage as error:
+                await self._error("invalid", str(error), ref)
+            except PermissionDenied as error:
+                await self._error("forbidden", str(error), ref)
+            except ValidationError as error:
+                await self._error("refused", " ".join(error.messages), ref)
+            else:
+                reply = reply or {}
+                await self._send(
+                    {"type": reply.pop("type", "ok"), "ref": ref, "for": message["type"], **reply}
+                )
+
+    def _parse(self, text_data, bytes_data) -> dict:
+        if bytes_data is not None or text_data is None:
+            raise BadMessage(_("Send JSON text, not binary data."))
+        if len(text_data.encode()) > MAX_MESSAGE_BYTES:
+            raise BadMessage(
+                _("The message is too long: at most %(n)d bytes.") % {"n": MAX_MESSAGE_BYTES}
+            )
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            raise BadMessage(_("The message is not valid JSON.")) from None
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            raise BadMessage(_("A message is a JSON object with a “type”."))
+        ref = message.get("ref")
+        if ref is not None and not (isinstance(ref, str) and len(ref) <= 40):
+            raise BadMessage(_("“ref” must be text of at most 40 characters."))
+        return message
+
+    async def _resync(self, after: int) -> None:
+        """Send what the client says it missed; meanwhile the room's events are held, as
+        on joining, so none is sent twice or out of order."""
+        self.catching_up = True
+        try:
+            meeting = Meeting(pk=self.pk)
+            frames = await database_sync_to_async(_catch_up)(self.user, meeting, after)
+        except Exception:
+            self.catching_up = False
+            raise
+        self.seq = 0 if frames[0]["type"] == "snapshot" else after
+        await self._catch_up(frames)
+
+    async def _error(self, code: str, message: str, ref=None) -> None:
+        await self._send({"type": "error", "code": code, "message": message, "ref": ref})
+
+
+def _after(scope) -> int | None:
+    """The `after` of the URL's query string, if it is a number."""
+    values = parse_qs(scope.get("query_string", b"").decode()).get("after", [])
+    return int(values[0]) if values and values[0].isdigit() else None

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 LIMITS: dict[str, tuple[tuple[int, int], ...]] = {
     "topic.propose": ((3, 3600), (10, 86400)),
     "topic.comment": ((5, 60), (100, 86400)),
+    "room.comment": ((10, 60), (300, 86400)),
     "comment.report": ((10, 3600),),
     "disclosure.question": ((3, 600), (20, 86400)),
 }

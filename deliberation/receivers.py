@@ -7,6 +7,7 @@ from polls import signals
 from polls.models import LocalRuleSet, Poll
 
 from . import broadcast, electorates, trace
+from .models import Meeting
 
 
 def _record(poll: Poll, actor, action: str, *, before=None, after=None, public=True) -> None:
@@ -22,9 +23,14 @@ def _record(poll: Poll, actor, action: str, *, before=None, after=None, public=T
 
 
 def _refresh_watchers(poll: Poll) -> None:
-    broadcast.on_commit_send(
-        poll.group_name, {"type": "poll.updated", "poll": poll.pk, "coalesce": True}
-    )
+    """The poll's own watchers, and the rooms of sitting meetings voting on it."""
+    hint = {"type": "poll.updated", "poll": poll.pk, "coalesce": True}
+    broadcast.on_commit_send(poll.group_name, hint)
+    rooms = Meeting.objects.filter(
+        current_item__poll=poll, state__in=[Meeting.State.OPEN, Meeting.State.PAUSED]
+    ).values_list("pk", flat=True)
+    for pk in rooms:
+        broadcast.on_commit_send(Meeting(pk=pk).group_name, hint)
 
 
 @receiver(signals.poll_changed)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from bleach.html5lib_shim import BleachHTMLParser
 from bleach.linkifier import Linker, LinkifyFilter
 from bleach.sanitizer import Cleaner
+from django.core.exceptions import ValidationError
 
 ALLOWED_TAGS = frozenset({"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote", "a"})
 ALLOWED_ATTRIBUTES = {"a": ["href", "rel"]}
@@ -131,6 +132,18 @@ def clean_plain(text: str) -> str:
     text = _OPEN_TAG_AT_END.sub("", "".join(_text_of(fragment)))
     lines = (_SPACE_RUN.sub(" ", line).strip(" ") for line in text.split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip("\n")
+
+
+def clean_required(text: str, limit: int, empty: str, too_long: str) -> str:
+    """`clean_plain` for a field that must say something: a ValidationError with the
+    caller's message when nothing is left, or when more than `limit` characters are
+    (`too_long` may name %(limit)s)."""
+    text = clean_plain(text or "").strip()
+    if not text:
+        raise ValidationError(empty)
+    if len(text) > limit:
+        raise ValidationError(too_long % {"limit": limit})
+    return text
 
 
 def _text_of(element) -> Iterator[str]:

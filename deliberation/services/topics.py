@@ -42,6 +42,7 @@ from ..models import (
 from ..models.places import normalize_entrance
 from ..models.trace import ACTION_LABELS
 from ..sanitize import clean_plain
+from ..sanitize import clean_required as _clean
 
 S = Topic.Status
 Place = Community | Compound | Building
@@ -117,15 +118,6 @@ def _locked(topic: Topic) -> Topic:
         .select_related("community", "compound", "building__compound", "catalog_entry")
         .get(pk=topic.pk)
     )
-
-
-def _clean(text: str, limit: int, empty: str, too_long: str) -> str:
-    text = clean_plain(text or "").strip()
-    if not text:
-        raise ValidationError(empty)
-    if len(text) > limit:
-        raise ValidationError(too_long % {"limit": limit})
-    return text
 
 
 def _require_manager(user, topic: Topic) -> None:

@@ -1,0 +1,368 @@
+"""The meeting room over WebSocket, through `config.asgi.application` with real sessions
+and the real channel layer: every message type, bad input, permissions, and catching
+up after a lost connection with nothing missing and nothing twice."""
+
+import asyncio
+import json
+
+import pytest
+import pytest_asyncio
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from config.asgi import application
+from deliberation import consumers, relay
+from deliberation.models import Meeting, RoomComment, RoomEvent, SpeakerRequest
+from deliberation.services import room
+
+from .factories import (
+    AgendaItemFactory,
+    CommunityFactory,
+    DwellingFactory,
+    MeetingFactory,
+    UserFactory,
+    verified_member,
+)
+
+ORIGIN = b"http://127.0.0.1:8000"
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+def _cookie(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+class People:
+    """A sitting community meeting: its chair, a resident, and someone from elsewhere."""
+
+    def __init__(self):
+        community = CommunityFactory()
+        dwelling = DwellingFactory(building__compound__community=community)
+        self.chair = verified_member(dwelling, display_name="张主任")
+        self.resident = verified_member(
+            DwellingFactory(building=dwelling.building), display_name="王阿姨"
+        )
+        self.observer = UserFactory(display_name="路人甲")
+        self.meeting = MeetingFactory(community=community, chair=self.chair)
+        self.item = AgendaItemFactory(meeting=self.meeting, title="加装电梯方案")
+        room.open_meeting(self.chair, self.meeting)
+
+
+@pytest_asyncio.fixture
+async def people():
+    return await database_sync_to_async(People)()
+
+
+async def join(meeting, user=None, after=None, *, expect="snapshot"):
+    """A socket in the room once its catch-up frame has come (the relay then relays the
+    room's events to it)."""
+    headers = [(b"origin", ORIGIN), (b"host", b"127.0.0.1:8000")]
+    if user is not None:
+        headers.append((b"cookie", await database_sync_to_async(_cookie)(user)))
+    path = f"/ws/meetings/{meeting.pk}/" + (f"?after={after}" if after is not None else "")
+    socket = WebsocketCommunicator(application, path, headers=headers)
+    connected, _ = await socket.connect()
+    assert connected
+    if expect:
+        first = await socket.receive_json_from(timeout=5)
+        assert first["type"] == expect, first
+        socket.first = first
+    return socket
+
+
+async def frames_until(socket, kind: str, limit: int = 20) -> list[dict]:
+    """Frames up to and including the first of `kind` (presence refreshes come and go)."""
+    seen = []
+    for _ in range(limit):
+        frame = await socket.receive_json_from(timeout=5)
+        seen.append(frame)
+        if frame["type"] == kind:
+            return seen
+    raise AssertionError(f"no {kind} among {seen}")
+
+
+async def next_of(socket, kind: str, where=lambda frame: True) -> dict:
+    """The next frame of `kind` that `where` accepts."""
+    for _ in range(20):
+        frame = (await frames_until(socket, kind))[-1]
+        if where(frame):
+            return frame
+    raise AssertionError(f"no {kind} as wanted")
+
+
+async def event_count(meeting) -> int:
+    return await RoomEvent.objects.filter(meeting=meeting).acount()
+
+
+# ---------------------------------------------------------------------------- connecting
+
+
+async def test_anonymous_is_closed_with_4401(people):
+    socket = await join(people.meeting, expect=None)
+    assert (await socket.receive_output(timeout=5)) == {"type": "websocket.close", "code": 4401}
+
+
+async def test_an_unknown_meeting_is_closed_with_4404(people):
+    socket = await join(Meeting(pk=999999), people.resident, expect=None)
+    assert (await socket.receive_output(timeout=5))["code"] == 4404
+
+
+async def test_joining_sends_a_snapshot_with_the_persons_role(people):
+    socket = await join(people.meeting, people.resident)
+    snapshot = socket.first
+    assert snapshot["role"] == "participant"
+    assert snapshot["seq"] == 2  # opened, then the resident's online attendance
+    assert snapshot["attendance"] == {"online": 1, "onsite": 0}
+    assert snapshot["meeting"]["state"] == "open"
+    assert [item["title"] for item in snapshot["agenda"]] == ["加装电梯方案"]
+    observer = await join(people.meeting, people.observer)
+    assert observer.first["role"] == "observer"
+    await socket.disconnect()
+    await observer.disconnect()
+
+
+# ---------------------------------------------------------------------------- live events
+
+
+async def test_a_comment_typed_in_one_socket_reaches_the_others_numbered(people):
+    resident = await join(people.meeting, people.resident)
+    observer = await join(people.meeting, people.observer)
+    await resident.send_json_to({"type": "comment.post", "text": "支持！", "ref": "c1"})
+    ok = await next_of(resident, "ok")
+    assert ok == {"type": "ok", "ref": "c1", "for": "comment.post"}
+    posted = await next_of(observer, "comment.posted")
+    assert posted["seq"] == observer.first["seq"] + 1
+    assert posted["comment"]["text"] == "支持！"
+    assert posted["comment"]["author"] == "王阿姨"
+    await resident.disconnect()
+    await observer.disconnect()
+
+
+async def test_the_chair_runs_the_room_and_everyone_sees_each_step(people):
+    chair = await join(people.meeting, people.chair)
+    resident = await join(people.meeting, people.resident)
+
+    await chair.send_json_to({"type": "agenda.next"})
+    assert (await next_of(resident, "agenda.current"))["item"] == people.item.pk
+    await resident.send_json_to({"type": "hand.raise", "point_of_order": False})
+    queue = (await next_of(chair, "speakers"))["queue"]
+    assert [q["name"] for q in queue] == ["王阿姨"]
+    await chair.send_json_to({"type": "floor.give"})
+    floor = (await next_of(resident, "speakers", lambda f: f["floor"]))["floor"]
+    assert floor["name"] == "王阿姨" and floor["seconds"] == people.meeting.speaking_seconds
+    await resident.send_json_to({"type": "floor.end"})
+    await next_of(chair, "speakers", lambda f: f["floor"] is None)
+
+    await resident.send_json_to({"type": "comment.post", "text": "跑题的话"})
+    comment_id = (await next_of(chair, "comment.posted"))["comment"]["id"]
+    await chair.send_json_to({"type": "comment.hide", "comment": comment_id, "reason": "跑题"})
+    hidden = await next_of(resident, "comment.hidden")
+    assert hidden["comment"] == comment_id and hidden["reason"] == "跑题"
+
+    await chair.send_json_to({"type": "meeting.pause"})
+    assert (await next_of(resident, "meeting.state"))["state"] == "paused"
+    await chair.send_json_to({"type": "meeting.resume"})
+    assert (await next_of(resident, "meeting.state"))["state"] == "open"
+    await chair.send_json_to({"type": "meeting.close"})
+    assert (await next_of(resident, "meeting.state"))["state"] == "closed"
+    await chair.disconnect()
+    await resident.disconnect()
+
+
+async def test_presence_says_how_many_are_in_the_room_and_who_by_building(people):
+    resident = await join(people.meeting, people.resident)
+    observer = await join(people.meeting, people.observer)
+    await observer.send_json_to({"type": "presence.who", "ref": "w"})
+    who = await next_of(observer, "presence.who")
+    assert who["ref"] == "w"
+    assert [name for b in who["buildings"] for name in b["names"]] == ["王阿姨"]
+    presence = await next_of(resident, "presence")
+    assert presence["total"] >= 1
+    await resident.disconnect()
+    await observer.disconnect()
+
+
+# ---------------------------------------------------------------------------- bad input
+
+
+BAD_FRAMES = [
+    ("not json", "invalid", "not valid JSON"),
+    ("[1, 2]", "invalid", "JSON object"),
+    ('{"text": "no type"}', "invalid", "JSON object"),
+    ('{"type": "meeting.explode"}', "invalid", "Unknown message type"),
+    ('{"type": "comment.post", "text": 42}', "invalid", "must be text"),
+    ('{"type": "comment.post", "text": "x", "ref": 7}', "invalid", "ref"),
+    ('{"type": "comment.hide", "comment": "one", "reason": "x"}', "invalid", "whole number"),
+    ('{"type": "comment.hide", "comment": 99999, "reason": "x"}', "invalid", "no such"),
+    ('{"type": "hand.raise", "point_of_order": "yes"}', "invalid", "true or false"),
+    ('{"type": "floor.give", "request": -1}', "invalid", "whole number"),
+    ('{"type": "agenda.go"}', "invalid", "whole number"),
+    ('{"type": "agenda.go", "item": 99999}', "invalid", "no such"),
+    ('{"type": "resync", "after": "x"}', "invalid", "whole number"),
+    ('{"type": "vote", "choices": "yes"}', "refused", "no vote"),
+    ('{"type": "comment.post", "text": ""}', "refused", "Write something"),
+    ('{"type": "hand.lower"}', "refused", "not waiting"),
+    ('{"type": "floor.end"}', "refused", "Nobody has the floor"),
+    ('{"type": "poll.open"}', "forbidden", "Only the chair"),
+    ('{"type": "meeting.close"}', "forbidden", "Only the chair"),
+    ('{"type": "agenda.next"}', "forbidden", "Only the chair"),
+    ('{"type": "floor.give"}', "forbidden", "Only the chair"),
+]
+
+
+@pytest.mark.parametrize(("text", "code", "message"), BAD_FRAMES)
+async def test_bad_input_gets_an_error_and_changes_nothing(people, text, code, message):
+    socket = await join(people.meeting, people.resident)
+    before = await event_count(people.meeting)
+    await socket.send_to(text_data=text)
+    error = await next_of(socket, "error")
+    assert error["code"] == code
+    assert message in error["message"]
+    assert await event_count(people.meeting) == before
+    assert not await RoomComment.objects.aexists()
+    await socket.disconnect()
+
+
+async def test_an_oversized_message_is_refused_unread(people):
+    socket = await join(people.meeting, people.resident)
+    await socket.send_to(text_data=json.dumps({"type": "comment.post", "text": "长" * 2000}))
+    error = await next_of(socket, "error")
+    assert "too long" in error["message"]
+    assert not await RoomComment.objects.aexists()
+    await socket.disconnect()
+
+
+async def test_binary_data_is_refused(people):
+    socket = await join(people.meeting, people.resident)
+    await socket.send_to(bytes_data=b"\x00\x01")
+    assert (await next_of(socket, "error"))["code"] == "invalid"
+    await socket.disconnect()
+
+
+async def test_an_observer_may_not_speak_write_or_vote(people):
+    socket = await join(people.meeting, people.observer)
+    for message in (
+        {"type": "comment.post", "text": "你好"},
+        {"type": "hand.raise"},
+        {"type": "vote", "choices": {"1": 1}},
+    ):
+        await socket.send_json_to(message)
+        assert (await next_of(socket, "error"))["code"] == "forbidden"
+    assert await event_count(people.meeting) == 1
+    assert not await SpeakerRequest.objects.aexists()
+    await socket.disconnect()
+
+
+async def test_a_client_that_floods_is_closed_with_4429(people):
+    socket = await join(people.meeting, people.resident)
+    for _ in range(consumers.FLOOD_BURST * 5):
+        await socket.send_to(text_data='{"type": "nothing"}')
+    for _ in range(1000):
+        output = await socket.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            assert output["code"] == consumers.CLOSE_FLOOD
+            return
+    raise AssertionError("the flooding client was never closed")
+
+
+async def test_permissions_are_checked_on_every_message(people):
+    """A chair replaced while connected loses the chair's powers at the next message."""
+    socket = await join(people.meeting, people.chair)
+    await database_sync_to_async(Meeting.objects.filter(pk=people.meeting.pk).update)(
+        chair=people.resident
+    )
+    await socket.send_json_to({"type": "meeting.pause"})
+    assert (await next_of(socket, "error"))["code"] == "forbidden"
+    await socket.disconnect()
+
+
+# ---------------------------------------------------------------------------- catching up
+
+
+async def post(meeting, user, text):
+    await database_sync_to_async(room.post_comment)(user, meeting, text)
+
+
+async def test_a_client_that_reconnects_gets_exactly_what_it_missed(people):
+    socket = await join(people.meeting, people.resident)
+    seq = socket.first["seq"]
+    await socket.disconnect()
+    for n in range(3):
+        await post(people.meeting, people.chair, f"错过的第{n}条")
+    back = await join(people.meeting, people.resident, after=seq, expect=None)
+    frames = await frames_until(back, "resynced")
+    numbered = [f for f in frames if "seq" in f and f["type"] != "resynced"]
+    assert [f["seq"] for f in numbered] == [seq + 1, seq + 2, seq + 3]
+    assert [f["comment"]["text"] for f in numbered] == [f"错过的第{n}条" for n in range(3)]
+    assert frames[-1] == {"type": "resynced", "seq": seq + 3}
+    await post(people.meeting, people.chair, "新的一条")
+    assert (await next_of(back, "comment.posted"))["seq"] == seq + 4
+    await back.disconnect()
+
+
+async def test_a_client_too_far_behind_gets_a_snapshot(people, monkeypatch):
+    monkeypatch.setattr("deliberation.queries.REPLAY_LIMIT", 2)
+    for n in range(4):
+        await post(people.meeting, people.chair, f"第{n}条")
+    back = await join(people.meeting, people.resident, after=0)
+    assert back.first["seq"] == 6  # opened, four comments, the resident's attendance
+    assert [c["text"] for c in back.first["comments"]] == [f"第{n}条" for n in range(4)]
+    await back.disconnect()
+
+
+async def test_a_resync_message_sends_the_gap_and_nothing_twice(people):
+    socket = await join(people.meeting, people.resident)
+    seq = socket.first["seq"]
+    for n in range(2):
+        await post(people.meeting, people.chair, f"第{n}条")
+    live = [(await next_of(socket, "comment.posted"))["seq"] for _ in range(2)]
+    assert live == [seq + 1, seq + 2]
+    await socket.send_json_to({"type": "resync", "after": seq})
+    frames = await frames_until(socket, "resynced")
+    assert [f["seq"] for f in frames if f["type"] == "comment.posted"] == [seq + 1, seq + 2]
+    await post(people.meeting, people.chair, "之后")
+    assert (await next_of(socket, "comment.posted"))["seq"] == seq + 3
+    await socket.disconnect()
+
+
+async def test_events_broadcast_while_a_client_catches_up_are_held_not_lost(people):
+    """Events that reach the socket between joining the relay and sending the snapshot
+    come after it, and those the snapshot already includes are not sent again."""
+    original = consumers._catch_up
+
+    def slow_catch_up(user, meeting, after):
+        frames = original(user, meeting, after)
+        room.post_comment(people.chair, people.meeting, "追赶期间")
+        return frames
+
+    consumers_catch_up = consumers._catch_up
+    consumers._catch_up = slow_catch_up
+    try:
+        socket = await join(people.meeting, people.resident)
+    finally:
+        consumers._catch_up = consumers_catch_up
+    posted = await next_of(socket, "comment.posted")
+    assert posted["seq"] == socket.first["seq"] + 1
+    assert posted["comment"]["text"] == "追赶期间"
+    await socket.disconnect()
+
+
+async def test_leaving_forgets_the_connection(people):
+    socket = await join(people.meeting, people.resident)
+    await socket.disconnect()
+    for _ in range(100):
+        if not relay.current().watching(people.meeting.group_name):
+            break
+        await asyncio.sleep(0.01)
+    from deliberation.models import Presence
+
+    assert not await Presence.objects.aexists()
