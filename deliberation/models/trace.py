@@ -69,6 +69,22 @@ ACTION_LABELS = {
     "topic.commented": _("comment posted"),
     "topic.comment_reported": _("comment reported"),
     "topic.comment_hidden": _("comment hidden by a moderator"),
+    "council.created": _("council set up"),
+    "council.member_set": _("council member seated or office changed"),
+    "council.member_removed": _("council member removed"),
+    "meeting.scheduled": _("meeting announced"),
+    "meeting.changed": _("meeting details changed"),
+    "meeting.rescheduled": _("meeting time or place changed"),
+    "meeting.agenda_item_added": _("agenda item added"),
+    "meeting.agenda_item_changed": _("agenda item changed"),
+    "meeting.agenda_item_moved": _("agenda item moved"),
+    "meeting.agenda_item_removed": _("agenda item removed"),
+    "meeting.registered": _("registered for the meeting"),
+    "meeting.registration_withdrawn": _("registration withdrawn"),
+    "meeting.attended_onsite": _("on-site attendance recorded"),
+    "minutes.drafted": _("minutes drafted from the meeting's record"),
+    "minutes.edited": _("minutes edited"),
+    "minutes.published": _("minutes published"),
 }
 
 
