@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import topics
+from .views import meetings, topics
 
 app_name = "deliberation"
 
@@ -26,4 +26,24 @@ urlpatterns = [
     path("topics/<int:pk>/comment/", topics.topic_comment, name="topic_comment"),
     path("topics/<int:pk>/evaluate/", topics.topic_evaluate, name="topic_evaluate"),
     path("topics/comments/<int:pk>/report/", topics.comment_report, name="comment_report"),
+    path("meetings/", meetings.meeting_list, name="meetings"),
+    path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting"),
+    path("meetings/<int:pk>/comment/", meetings.meeting_comment, name="meeting_comment"),
+    path("meetings/<int:pk>/hand/raise/", meetings.meeting_raise_hand, name="meeting_raise_hand"),
+    path("meetings/<int:pk>/hand/lower/", meetings.meeting_lower_hand, name="meeting_lower_hand"),
+    path("meetings/<int:pk>/yield/", meetings.meeting_yield_floor, name="meeting_yield_floor"),
+    path("meetings/<int:pk>/chair/", meetings.meeting_chair, name="meeting_chair"),
+    path("meetings/<int:pk>/register/", meetings.meeting_register, name="meeting_register"),
+    path("meetings/<int:pk>/withdraw/", meetings.meeting_withdraw, name="meeting_withdraw"),
+    path("meetings/<int:pk>/minutes/", meetings.meeting_minutes, name="meeting_minutes"),
+    path("meetings/<int:pk>/secretary/", meetings.meeting_secretary, name="meeting_secretary"),
+    path(
+        "meetings/<int:pk>/secretary/attendance/",
+        meetings.secretary_attendance,
+        name="secretary_attendance",
+    ),
+    path("meetings/<int:pk>/secretary/ballot/", meetings.secretary_ballot, name="secretary_ballot"),
+    path(
+        "meetings/<int:pk>/secretary/minutes/", meetings.secretary_minutes, name="secretary_minutes"
+    ),
 ]

@@ -1,0 +1,211 @@
+"""The live room with two pages: the chair on a laptop and a resident on a 360 px phone,
+on uvicorn serving HTTP and WebSockets. A comment typed in one page appears in the
+other without a reload; the resident raises a hand and the chair's "next speaker" puts
+the resident's name and the countdown on both pages."""
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import expect
+
+from deliberation.models import RoomComment, SpeakerRequest
+from deliberation.services import polls as poll_services
+from deliberation.services import room
+from polls.models import Participation
+
+from ..factories import (
+    AgendaItemFactory,
+    BuildingFactory,
+    CommunityFactory,
+    CompoundFactory,
+    DwellingFactory,
+    MeetingFactory,
+    staff_of,
+    verified_member,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+LAPTOP_VIEWPORT = {"width": 1280, "height": 900}
+PHONE_VIEWPORT = {"width": 360, "height": 740}
+COUNTDOWN = re.compile(r"^-?\d+:\d\d$")
+
+
+def in_thread(function, *args, **kwargs):
+    """Services broadcast after commit through async_to_sync, which refuses to run in
+    this thread, where Playwright keeps an event loop running."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
+@pytest.fixture
+def open_as(browser, asgi_server):
+    """A signed-in page on the ASGI server, at the given viewport, in Chinese."""
+    contexts = []
+
+    def open_page(user, viewport):
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        context = browser.new_context(viewport=viewport, locale="zh-CN", base_url=asgi_server)
+        context.set_default_timeout(10_000)
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": asgi_server,
+                }
+            ]
+        )
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+# Keeps each WebSocket the page opens, so that the test can drop the connection.
+RECORD_SOCKETS = """
+window.openedSockets = [];
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(...args) { super(...args); window.openedSockets.push(this); }
+};
+"""
+
+
+def live(page) -> None:
+    """Wait until the page's room is connected: the "who is here" button shows then."""
+    expect(page.locator("#room-who")).to_be_visible()
+
+
+def test_two_pages_share_the_room_live(open_as, screenshot):
+    community = CommunityFactory(name="幸福里社区")
+    building = BuildingFactory(
+        compound=CompoundFactory(community=community, name="幸福里"), name="3号楼"
+    )
+    chair = verified_member(DwellingFactory(building=building), display_name="张主任")
+    resident = verified_member(DwellingFactory(building=building), display_name="赵大爷")
+    meeting = MeetingFactory(
+        community=community,
+        building=building,
+        compound=building.compound,
+        chair=chair,
+        kind="hearing",
+        title="3号楼2单元加装电梯听证会",
+        venue="3号楼架空层",
+        speaking_seconds=120,
+    )
+    staff = staff_of(community)
+    poll = poll_services.create_poll(
+        staff,
+        kind="households",
+        place=building,
+        title="是否同意加装电梯",
+        questions=[{"kind": "yes_no", "text": "是否同意在3号楼加装电梯？"}],
+    )
+    poll_services.prepare_roll(staff, poll)
+    AgendaItemFactory(meeting=meeting, title="加装电梯方案介绍")
+    AgendaItemFactory(meeting=meeting, title="表决：是否加装电梯", poll=poll)
+    in_thread(room.open_meeting, chair, meeting)
+    in_thread(room.next_item, chair, meeting)
+
+    laptop = open_as(chair, LAPTOP_VIEWPORT)
+    phone = open_as(resident, PHONE_VIEWPORT)
+    phone.add_init_script(RECORD_SOCKETS)
+    for page in (laptop, phone):
+        page.goto(f"/meetings/{meeting.pk}/")
+        live(page)
+        # A marker that a reload would lose: the forms must go over the socket.
+        page.evaluate("window.stayedOnPage = true")
+
+    # The resident comments from the phone; the chair sees it, and the other way round.
+    phone.fill("#room-comment-form textarea", "一楼住户担心采光，请说明方案。")
+    phone.locator("#room-comment-form [type=submit]").click()
+    for page in (phone, laptop):
+        expect(page.locator("#room-comments")).to_contain_text("一楼住户担心采光，请说明方案。")
+        expect(page.locator("#room-comments")).to_contain_text("赵大爷")
+    expect(phone.locator("#room-comment-form textarea")).to_have_value("")
+    laptop.fill("#room-comment-form textarea", "请赵大爷稍后发言。")
+    laptop.locator("#room-comment-form [type=submit]").click()
+    expect(phone.locator("#room-comments")).to_contain_text("请赵大爷稍后发言。")
+    assert RoomComment.objects.filter(meeting=meeting).count() == 2
+
+    # The phone loses its connection; what is said meanwhile is there when it is back.
+    phone.evaluate("window.openedSockets.at(-1).close()")
+    laptop.fill("#room-comment-form textarea", "断线期间的发言")
+    laptop.locator("#room-comment-form [type=submit]").click()
+    expect(laptop.locator("#room-comments")).to_contain_text("断线期间的发言")
+    expect(phone.locator("#room-comments")).to_contain_text("断线期间的发言")
+    assert phone.evaluate("window.openedSockets.length") == 2
+    assert "?after=" in phone.evaluate("window.openedSockets.at(-1).url")
+    expect(phone.locator("#room-comments li")).to_have_count(3)
+    live(phone)
+
+    # The resident raises a hand; both pages show the queue.
+    phone.locator("#hand-raise-form [type=submit]").click()
+    for page in (phone, laptop):
+        expect(page.locator("#room-queue")).to_contain_text("赵大爷")
+    expect(phone.locator("#hand-lower-form")).to_be_visible()
+    expect(phone.locator("#hand-raise-form")).to_be_hidden()
+
+    # The chair gives the floor to the next speaker: name and countdown on both pages.
+    laptop.locator("#chair-next-speaker").click()
+    for page in (phone, laptop):
+        expect(page.locator("#room-floor")).to_contain_text("赵大爷")
+        expect(page.locator("#room-countdown")).to_have_text(COUNTDOWN)
+        expect(page.locator("#room-queue li")).to_have_count(0)
+    expect(phone.locator("#floor-yield-form")).to_be_visible()
+    first = phone.locator("#room-countdown").inner_text()
+    minutes, seconds = first.split(":")
+    expect(phone.locator("#room-errors")).to_be_hidden()
+    assert 100 <= int(minutes) * 60 + int(seconds) <= 120
+    expect(phone.locator("#room-countdown")).not_to_have_text(first, timeout=3_000)
+    assert SpeakerRequest.objects.get(meeting=meeting).state == "speaking"
+
+    # The chair hides a comment: both pages show only the reason in its place.
+    comment = RoomComment.objects.get(text="一楼住户担心采光，请说明方案。")
+    hidden = laptop.locator(f"#room-comment-{comment.pk}")
+    hidden.locator("summary").click()
+    hidden.locator("input[name=reason]").fill("与议题无关")
+    hidden.locator("[type=submit]").click()
+    for page in (phone, laptop):
+        shown = page.locator(f"#room-comment-{comment.pk}")
+        expect(shown).to_contain_text("与议题无关")
+        expect(shown).not_to_contain_text("一楼住户担心采光")
+
+    # A refused action is said in the page's alert region; nothing is written.
+    phone.locator("#room-comment-form [type=submit]").click()
+    expect(phone.locator("#room-errors")).to_be_visible()
+    expect(phone.locator("#room-errors")).not_to_be_empty()
+    assert RoomComment.objects.filter(meeting=meeting).count() == 3
+
+    # The chair moves to the item with the vote and opens it; the resident votes in the room.
+    laptop.locator("form[data-type='agenda.next'] [type=submit]").click()
+    for page in (phone, laptop):
+        expect(page.locator("#room-current-item")).to_have_text("表决：是否加装电梯")
+        expect(page.locator("#room-agenda li.current")).to_contain_text("表决")
+    laptop.locator("form[data-type='poll.open'] [type=submit]").click()
+    ballot = phone.locator("#room-poll form.room-vote")
+    expect(ballot).to_be_visible()
+    ballot.locator("input[type=radio]").first.check()
+    ballot.locator("[type=submit]").click()
+    expect(phone.locator("#room-vote-receipt")).to_be_visible()
+    expect(phone.locator("#room-poll form.room-vote")).to_have_count(0)
+    entry = poll.roll.entries.get(user=resident)
+    assert Participation.objects.get(poll=poll, entry=entry).channel == "online"
+
+    for page in (phone, laptop):
+        assert page.evaluate("window.stayedOnPage") is True
+
+    screenshot(phone, "30-meeting-room-phone")
+    screenshot(laptop, "31-meeting-room-chair")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE_VIEWPORT["width"], f"the phone page is {width}px wide"
