@@ -145,7 +145,7 @@ class ChairActionForm(forms.Form):
 
 class OnsiteAttendanceForm(forms.Form):
     name = forms.CharField(
-        label=_("Name"),
+        label=_("Name of the person present"),
         max_length=meetings.ATTENDEE_NAME_MAX,
         error_messages={
             "required": _("Write the name of the person who came."),

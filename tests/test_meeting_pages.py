@@ -563,6 +563,17 @@ def test_a_voter_sees_a_small_ballot_and_the_way_to_the_polls_page(voting, sitti
     assert reverse("polls:results_fragment", args=[voting.pk]) in poll_section
 
 
+def test_without_javascript_the_rooms_ballot_is_cast_by_the_polls_page(voting, sitting, neighbour):
+    client = signed_in(neighbour)
+    question = voting.questions.get()
+    body = page(client.get(url("meeting", sitting)))
+    assert f'name="q{question.pk}"' in body
+    response = client.post(reverse("polls:vote", args=[voting.pk]), yes_of(voting))
+    assert response.status_code in (200, 302, 303)
+    entry = voting.roll.entries.get(user=neighbour)
+    assert Participation.objects.get(entry=entry).channel == "online"
+
+
 def test_someone_not_on_the_roll_sees_why_not_and_no_ballot(voting, sitting, chair):
     body = page(signed_in(chair).get(url("meeting", sitting)))
     poll_section = body[body.index('id="room-poll"') : body.index('id="room-vote-receipt"')]

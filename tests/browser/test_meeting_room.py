@@ -149,6 +149,11 @@ def test_two_pages_share_the_room_live(open_as, screenshot):
     expect(phone.locator("#room-comments li")).to_have_count(3)
     live(phone)
 
+    # Who is here, by building.
+    phone.locator("#room-who").click()
+    expect(phone.locator("#room-who-list")).to_contain_text("3号楼")
+    expect(phone.locator("#room-who-list")).to_contain_text("张主任")
+
     # The resident raises a hand; both pages show the queue.
     phone.locator("#hand-raise-form [type=submit]").click()
     for page in (phone, laptop):
