@@ -9,13 +9,17 @@ from django.core.management import CommandError, call_command
 from deliberation import queries
 from deliberation.models import (
     Comment,
+    Council,
     Dwelling,
     Evaluation,
     Follow,
+    Meeting,
     Membership,
+    Minutes,
     Notification,
     ProgressUpdate,
     Role,
+    RoomEvent,
     Signature,
     Topic,
     TraceEntry,
@@ -105,6 +109,39 @@ def test_demo_elevator_topic_is_co_signed_into_the_queue_and_scheduled_for_the_o
     assert timeline == ["topic.proposed", "topic.accepted", "topic.scheduled"]
     accepted = queries.topic_timeline(topic).get(action="topic.accepted")
     assert accepted.actor is None and accepted.after["accepted_by"] == "threshold"
+    assert verify()[1] is None
+
+
+def test_demo_hearing_on_the_elevator_is_ready_for_the_chair_with_speakers_and_the_vote():
+    call_command("seed_demo", stdout=None)
+    hearing = Meeting.objects.get(title="听证会：3号楼2单元加装电梯方案")
+    assert hearing.kind == Meeting.Kind.HEARING and hearing.mode == Meeting.Mode.HYBRID
+    assert hearing.state == Meeting.State.SCHEDULED
+    assert (hearing.building.name, hearing.entrance) == ("3号楼", "2")
+    assert hearing.chair.phone == "+8613900000001"
+    agenda = list(hearing.agenda.order_by("position"))
+    assert agenda[-1].poll.title == "3号楼2单元加装电梯及使用维修资金"
+    assert agenda[-1].poll.rule_name == "owners_special"
+    assert all(item.topic.title == "3号楼2单元加装电梯" for item in agenda)
+    speakers = hearing.registrations.filter(wants_to_speak=True)
+    assert set(speakers.values_list("stance", flat=True)) == {"for", "against", "neutral"}
+    assert all(speakers.values_list("statement", flat=True))
+    wang = User.objects.get(phone="+8613800000001")
+    assert Notification.objects.filter(recipient=wang, meeting=hearing).exists()
+    assert Council.objects.filter(community=hearing.community).count() >= 3
+
+
+def test_demo_has_a_past_council_meeting_with_published_minutes_and_stays_the_same():
+    call_command("seed_demo", stdout=None)
+    minutes = Minutes.objects.get()
+    assert minutes.is_published
+    assert minutes.meeting.state == Meeting.State.CLOSED
+    assert "楼道堆物清理方案" in minutes.text
+    events = RoomEvent.objects.filter(meeting=minutes.meeting).order_by("seq")
+    assert list(events.values_list("seq", flat=True)) == list(range(1, events.count() + 1))
+    counts = [m.objects.count() for m in (Meeting, Council, RoomEvent, Minutes)]
+    call_command("seed_demo", stdout=None)
+    assert [m.objects.count() for m in (Meeting, Council, RoomEvent, Minutes)] == counts
     assert verify()[1] is None
 
 

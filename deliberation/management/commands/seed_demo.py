@@ -11,8 +11,18 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from deliberation.models import Building, Community, Dwelling, Membership, Role, Topic, User
-from deliberation.services import imports, people
+from deliberation.models import (
+    Building,
+    Community,
+    Dwelling,
+    Meeting,
+    Membership,
+    Role,
+    Topic,
+    User,
+)
+from deliberation.services import imports, people, room
+from deliberation.services import meetings as meeting_services
 from deliberation.services import polls as poll_services
 from deliberation.services import topics as topic_services
 from polls.models import Poll
@@ -119,16 +129,19 @@ class Command(BaseCommand):
         self._residents(community, chair, rng)
         self._polls(community, chair, rng)
         self._topics(community, staff)
+        self._meetings(community, staff)
         counts = {
             "dwellings": Dwelling.objects.filter(building__compound__community=community).count(),
             "verified": Membership.objects.filter(status="verified").count(),
             "pending": Membership.objects.filter(status="pending").count(),
             "topics": Topic.objects.filter(community=community).count(),
+            "meetings": Meeting.objects.filter(community=community).count(),
         }
         self.stdout.write(
             self.style.SUCCESS(
                 f"{COMMUNITY}: {counts['dwellings']} dwellings, {counts['verified']} verified "
-                f"and {counts['pending']} pending memberships, {counts['topics']} topics."
+                f"and {counts['pending']} pending memberships, {counts['topics']} topics, "
+                f"{counts['meetings']} meetings."
             )
         )
 
@@ -536,6 +549,114 @@ class Command(BaseCommand):
         for user in (li, chair, owners_chair):
             topic_services.follow(user, elevator)
         topic_services.follow(sun, chargers)
+
+    def _meetings(self, community: Community, staff: dict[str, User]) -> None:
+        """Councils at the three levels; the hearing on the 3号楼2单元 elevator, scheduled
+        with registered speakers and the owners' vote on its agenda, for the chair to run
+        live; and a 2号楼 council meeting held earlier, whose minutes are published."""
+        if Meeting.objects.filter(community=community).exists():
+            return
+        chair, owners_chair, manager = staff["张主任"], staff["刘委员"], staff["赵经理"]
+        named = {u.phone: u for u in User.objects.filter(phone__startswith="+86138")}
+        wang = named[RESIDENTS[0][0]]
+        qian, sun_teacher, zhou, zhao, wu, feng = (named[p] for p, *_ in NEIGHBOURS)
+        yiqi = community.compounds.get(name="幸福里一期")
+        building3, building2 = (yiqi.buildings.get(name=n) for n in ("3号楼", "2号楼"))
+
+        whole = meeting_services.create_council(
+            chair,
+            place=community,
+            name="幸福里社区居民议事会",
+            description="由居民代表、业委会、物业和驻区单位代表组成，议定社区公共事务。",
+        )
+        for user, office in ((chair, "chair"), (owners_chair, "member"), (manager, "member")):
+            meeting_services.set_council_member(chair, whole, user, office)
+        meeting_services.create_council(chair, place=yiqi, name="幸福里一期小区议事会")
+        council3 = meeting_services.create_council(chair, place=building3, name="3号楼楼栋议事会")
+        for user, office in ((wang, "chair"), (sun_teacher, "secretary"), (qian, "member")):
+            meeting_services.set_council_member(chair, council3, user, office)
+
+        evening = timezone.localtime().replace(hour=19, minute=0, second=0, microsecond=0)
+        elevator = Topic.objects.get(community=community, title="3号楼2单元加装电梯")
+        hearing = meeting_services.schedule_meeting(
+            chair,
+            place=building3,
+            entrance="2",
+            kind=Meeting.Kind.HEARING,
+            mode=Meeting.Mode.HYBRID,
+            title="听证会：3号楼2单元加装电梯方案",
+            description="听取本单元住户对加装电梯方案的意见，设计单位现场答疑，随后业主表决。"
+            "不能到场的住户可在手机上参加、发言和表决。",
+            starts_at=evening + dt.timedelta(days=7),
+            ends_at=evening + dt.timedelta(days=7, hours=2),
+            venue="幸福里社区活动室（一期会所二楼）",
+            registration_limit=60,
+            speaking_seconds=180,
+            chair=chair,
+            secretary=sun_teacher,
+            council=council3,
+        )
+        poll = Poll.objects.get(title=ELEVATOR_POLL)
+        for title, description, item_poll in (
+            ("主持人说明听证规则", "发言按登记顺序，每人三分钟；程序问题优先。", None),
+            ("设计单位介绍加装电梯方案", "井道位置、采光和噪声影响、施工周期。", None),
+            ("登记发言人陈述意见", "支持、反对和中立的住户依次陈述。", None),
+            ("业主表决", "是否同意加装电梯并使用维修资金，按业主特别表决规则计票。", poll),
+        ):
+            meeting_services.add_agenda_item(
+                chair, hearing, title=title, description=description, topic=elevator, poll=item_poll
+            )
+        for user, stance, statement in (
+            (wang, "for", "单元里七十岁以上的老人十多位，加装电梯是大家盼了多年的事。"),
+            (zhao, "against", "我住一楼，井道挡在窗前，采光和噪声的补偿要先说清楚。"),
+            (wu, "neutral", "希望分摊比例在表决前公示，二楼的分摊要合理。"),
+        ):
+            meeting_services.register(
+                user, hearing, wants_to_speak=True, stance=stance, statement=statement
+            )
+        for user in (qian, zhou):
+            meeting_services.register(user, hearing)
+
+        self._past_council_meeting(building2, feng)
+
+    def _past_council_meeting(self, building: Building, chair: User) -> None:
+        """A 2号楼 council meeting run through the room: comments, speakers, two items,
+        then closed and its minutes published."""
+        council = meeting_services.create_council(
+            User.objects.get(phone=STAFF[0][0]), place=building, name="2号楼楼栋议事会"
+        )
+        meeting_services.set_council_member(
+            User.objects.get(phone=STAFF[0][0]), council, chair, "chair"
+        )
+        neighbours = self._crowd(building)[:4]
+        meeting = meeting_services.schedule_meeting(
+            User.objects.get(phone=STAFF[0][0]),
+            place=building,
+            kind=Meeting.Kind.COUNCIL_MEETING,
+            mode=Meeting.Mode.HYBRID,
+            title="2号楼楼栋议事会：楼道堆物清理",
+            starts_at=timezone.now() + dt.timedelta(minutes=1),
+            venue="2号楼1单元门厅",
+            chair=chair,
+            council=council,
+        )
+        for title in ("楼道堆物清理方案", "电动车停放与充电"):
+            meeting_services.add_agenda_item(chair, meeting, title=title)
+        room.open_meeting(chair, meeting)
+        room.next_item(chair, meeting)
+        lines = ("楼道里的旧柜子堵了消防通道，得尽快清。", "清理前贴个通知，给大家一周时间。")
+        for user, text in zip(neighbours, lines, strict=False):
+            room.post_comment(user, meeting, text)
+        for user in neighbours[:2]:
+            room.raise_hand(user, meeting)
+        room.give_floor(chair, meeting)
+        room.give_floor(chair, meeting)
+        room.end_floor(chair, meeting)
+        room.next_item(chair, meeting)
+        room.post_comment(neighbours[0], meeting, "电动车别再推上楼充电了，太危险。")
+        room.close_meeting(chair, meeting)
+        meeting.refresh_from_db()
+        meeting_services.publish_minutes(chair, meeting.minutes)
 
     def _crowd(self, place) -> list[User]:
         """The demo crowd's verified members in a compound or building, in the order they
