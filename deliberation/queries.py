@@ -413,13 +413,8 @@ def room_poll(meeting: Meeting) -> dict | None:
     return {"poll": poll.pk, "item": item.pk, "title": poll.title, "state": poll.state}
 
 
-def room_snapshot(meeting: Meeting, user) -> dict:
-    """Everything the room shows, as of the meeting's last event (`seq`): what a client
-    gets on joining, or when it is too far behind to be sent what it missed."""
-    meeting = Meeting.objects.select_related("current_item__poll", "chair", "secretary").get(
-        pk=meeting.pk
-    )
-    agenda = [
+def room_agenda(meeting: Meeting) -> list[dict]:
+    return [
         {
             "id": item.pk,
             "title": item.title,
@@ -431,6 +426,15 @@ def room_snapshot(meeting: Meeting, user) -> dict:
         }
         for item in AgendaItem.objects.filter(meeting=meeting).order_by("position", "pk")
     ]
+
+
+def room_snapshot(meeting: Meeting, user) -> dict:
+    """Everything the room shows, as of the meeting's last event (`seq`): what a client
+    gets on joining, or when it is too far behind to be sent what it missed."""
+    meeting = Meeting.objects.select_related("current_item__poll", "chair", "secretary").get(
+        pk=meeting.pk
+    )
+    agenda = room_agenda(meeting)
     role = policies.room_role(user, meeting)
     hand = (
         SpeakerRequest.objects.filter(

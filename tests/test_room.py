@@ -19,7 +19,7 @@ from deliberation.models import (
     SpeakerRequest,
     TraceEntry,
 )
-from deliberation.services import room
+from deliberation.services import meetings, room
 from polls import services as engine
 from polls.electorate import Head
 
@@ -330,6 +330,17 @@ def test_the_chair_moves_through_the_agenda(sitting, chair):
     room.go_to_item(chair, sitting, first)
     current = RoomEvent.objects.filter(meeting=sitting, type="agenda.current").last()
     assert current.data == {"item": first.pk, "title": first.title}
+
+
+def test_the_room_is_told_the_new_agenda_when_an_item_is_added_or_moved(sitting, chair):
+    first = AgendaItemFactory(meeting=sitting)
+    second = meetings.add_agenda_item(chair, sitting, title="临时动议")
+    meetings.move_agenda_item(chair, second, "up")
+    agendas = [
+        [item["id"] for item in e.data["agenda"]]
+        for e in RoomEvent.objects.filter(meeting=sitting, type="agenda").order_by("seq")
+    ]
+    assert agendas == [[first.pk, second.pk], [second.pk, first.pk]]
 
 
 def test_an_item_of_another_meeting_is_refused(sitting, chair):

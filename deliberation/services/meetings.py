@@ -572,6 +572,11 @@ def _item_facts(item: AgendaItem) -> dict[str, Any]:
     }
 
 
+def _emit_agenda(meeting: Meeting) -> None:
+    """Tell the room the agenda as it stands now (on a meeting from `room.locked`)."""
+    room.emit(meeting, "agenda", {"agenda": queries.room_agenda(meeting)})
+
+
 def add_agenda_item(
     actor,
     meeting: Meeting,
@@ -599,6 +604,7 @@ def add_agenda_item(
             poll=poll,
         )
         _record(actor, meeting, "meeting.agenda_item_added", after=_item_facts(item))
+        _emit_agenda(meeting)
     return item
 
 
@@ -628,6 +634,7 @@ def update_agenda_item(
             return item
         item.save(update_fields=["title", "description", "topic", "poll"])
         _record(actor, meeting, "meeting.agenda_item_changed", before=before, after=after)
+        _emit_agenda(meeting)
     return item
 
 
@@ -661,6 +668,7 @@ def move_agenda_item(actor, item: AgendaItem, direction: str) -> None:
             "meeting.agenda_item_moved",
             after={"item": item.pk, "title": item.title, "direction": direction},
         )
+        _emit_agenda(meeting)
 
 
 def remove_agenda_item(actor, item: AgendaItem) -> None:
@@ -674,6 +682,7 @@ def remove_agenda_item(actor, item: AgendaItem) -> None:
             raise ValidationError(_("This item has been taken up: it stays on the record."))
         _record(actor, meeting, "meeting.agenda_item_removed", before=_item_facts(item))
         item.delete()
+        _emit_agenda(meeting)
 
 
 # ---------------------------------------------------------------------------- registration
