@@ -413,6 +413,11 @@ def room_poll(meeting: Meeting) -> dict | None:
     return {"poll": poll.pk, "item": item.pk, "title": poll.title, "state": poll.state}
 
 
+def meetings_on_topic(topic: Topic) -> list[Meeting]:
+    """The meetings whose agenda takes the topic up, soonest first."""
+    return list(Meeting.objects.filter(agenda__topic=topic).distinct().order_by("starts_at", "pk"))
+
+
 def room_agenda(meeting: Meeting) -> list[dict]:
     return [
         {

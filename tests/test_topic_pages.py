@@ -21,10 +21,12 @@ from polls import services as poll_services
 from polls.electorate import Head
 
 from .factories import (
+    AgendaItemFactory,
     BuildingFactory,
     CatalogEntryFactory,
     CompoundFactory,
     DwellingFactory,
+    MeetingFactory,
     MembershipFactory,
     verified_member,
 )
@@ -829,6 +831,18 @@ def test_topic_page_shows_schedule_resolution_with_the_polls_outcome_progress_an
         "picked by the committee",
     ):
         assert expected in text, expected
+
+
+def test_topic_page_links_the_meetings_that_take_it_up(client, topic, committee):
+    services.accept(committee, topic)
+    hearing = MeetingFactory(community=topic.community, kind="hearing", title="加装电梯听证会")
+    AgendaItemFactory(meeting=hearing, topic=topic)
+    AgendaItemFactory(meeting=hearing, topic=topic)
+
+    text = page(client.get(reverse("deliberation:topic", args=[topic.pk])))
+
+    assert text.count(reverse("deliberation:meeting", args=[hearing.pk])) == 1
+    assert "加装电梯听证会" in text
 
 
 def test_timeline_shows_a_declined_topics_reason(client, topic, committee):

@@ -254,6 +254,7 @@ def _topic_page(
         if topic.catalog_entry.rule_name
         else "",
         "poll_outcome": _poll_outcome(topic.poll),
+        "meetings": queries.meetings_on_topic(topic),
         "progress_updates": list(topic.progress_updates.all()),
         "comments": comments,
         "comment_form": comment_form,
