@@ -271,6 +271,7 @@ def _meeting_page(
         "room_initial": {
             "seq": snapshot["seq"],
             "you": snapshot["you"],
+            "current_item": snapshot["current_item"],
             "speakers": snapshot["speakers"],
         },
         "comment_form": comment_form or RoomCommentForm(),

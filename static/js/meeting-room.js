@@ -22,6 +22,7 @@ function startRoom(root) {
   const CLEARED = new Set(["comment.post", "comment.hide"]);
 
   let seq = initial.seq;
+  let currentItem = initial.current_item;
   let speakers = initial.speakers;
   let lastFloor = speakers.floor ? speakers.floor.request : null;
   let awaitingResync = false;
@@ -191,7 +192,25 @@ function startRoom(root) {
     refreshControls();
   };
 
+  const renderAgenda = (agenda) => {
+    $("room-agenda").replaceChildren(
+      ...agenda.map((item) => {
+        const node = fill(clone("tpl-agenda-item"), item, item.id);
+        node.dataset.item = item.id;
+        return node;
+      }),
+    );
+    $("room-agenda-empty").hidden = agenda.length > 0;
+    const select = $("chair-go-item");
+    if (select) {
+      select.replaceChildren(...agenda.map((item, index) => new Option(`${index + 1}. ${item.title}`, item.id)));
+    }
+    const current = agenda.find((item) => item.id === currentItem);
+    markCurrent(currentItem, current ? current.title : "");
+  };
+
   const markCurrent = (item, title) => {
+    currentItem = item;
     for (const li of root.querySelectorAll("#room-agenda [data-item]")) {
       const current = Number(li.dataset.item) === item;
       li.classList.toggle("current", current);
@@ -292,8 +311,8 @@ function startRoom(root) {
     seq = snapshot.seq;
     awaitingResync = false;
     renderState(snapshot.meeting.state, snapshot.meeting.state_label);
-    const current = snapshot.agenda.find((item) => item.id === snapshot.current_item);
-    markCurrent(snapshot.current_item, current ? current.title : "");
+    currentItem = snapshot.current_item;
+    renderAgenda(snapshot.agenda);
     renderSpeakers(snapshot.speakers);
     renderComments(snapshot.comments);
     renderAttendance(snapshot.attendance);
@@ -309,6 +328,10 @@ function startRoom(root) {
     "agenda.current": (frame) => {
       markCurrent(frame.item, frame.title);
       announce(format(strings.itemNow, { title: frame.title }));
+      refreshPoll();
+    },
+    agenda: (frame) => {
+      renderAgenda(frame.agenda);
       refreshPoll();
     },
     "comment.posted": (frame) => addComment(frame.comment),

@@ -12,6 +12,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from deliberation.models import RoomComment, SpeakerRequest
+from deliberation.services import meetings as meeting_services
 from deliberation.services import polls as poll_services
 from deliberation.services import room
 from polls.models import Participation
@@ -148,6 +149,16 @@ def test_two_pages_share_the_room_live(open_as, screenshot):
     assert "?after=" in phone.evaluate("window.openedSockets.at(-1).url")
     expect(phone.locator("#room-comments li")).to_have_count(3)
     live(phone)
+
+    # Staff add an item to the agenda while the meeting sits: both pages show it.
+    in_thread(
+        meeting_services.add_agenda_item, staff, meeting, title="其他事项", description="临时动议"
+    )
+    for page in (phone, laptop):
+        expect(page.locator("#room-agenda li")).to_have_count(3)
+        expect(page.locator("#room-agenda li").last).to_contain_text("临时动议")
+        expect(page.locator("#room-agenda li.current")).to_contain_text("加装电梯方案介绍")
+    expect(laptop.locator("#chair-go-item option")).to_have_count(3)
 
     # Who is here, by building.
     phone.locator("#room-who").click()
