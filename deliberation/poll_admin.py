@@ -55,6 +55,28 @@ def _place_value(place) -> str:
     return f"{type(place).__name__.lower()}:{place.pk}"
 
 
+def places_in_scope(user, model, action: str) -> list:
+    """The communities, compounds and buildings where the person's seats may `action`
+    `model` objects: what a place picker offers."""
+    scope = policies.back_office_scope(user, model, action)
+    return [
+        *queries.listing(Community, policies.scope_filter(Community, scope)),
+        *queries.listing(Compound, policies.scope_filter(Compound, scope)),
+        *queries.listing(Building, policies.scope_filter(Building, scope)),
+    ]
+
+
+def place_choices(places) -> tuple[dict[str, object], list]:
+    """A place picker's choices, grouped by level, and the place behind each value."""
+    groups = {Community: _("Communities"), Compound: _("Compounds"), Building: _("Buildings")}
+    choices = [("", "---------")] + [
+        (label, [(_place_value(p), str(p)) for p in places if isinstance(p, model)])
+        for model, label in groups.items()
+        if any(isinstance(p, model) for p in places)
+    ]
+    return {_place_value(place): place for place in places}, choices
+
+
 class PollForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     description = forms.CharField(
@@ -101,16 +123,7 @@ class PollForm(forms.Form):
 
     def __init__(self, *args, places, **kwargs):
         super().__init__(*args, **kwargs)
-        self.places = {_place_value(place): place for place in places}
-        groups = {Community: _("Communities"), Compound: _("Compounds"), Building: _("Buildings")}
-        self.fields["place"].choices = [("", "---------")] + [
-            (
-                label,
-                [(_place_value(p), str(p)) for p in places if isinstance(p, model)],
-            )
-            for model, label in groups.items()
-            if any(isinstance(p, model) for p in places)
-        ]
+        self.places, self.fields["place"].choices = place_choices(places)
         self.fields["rule_name"].choices = [("", _("Suggested for who votes"))] + registry.choices()
 
     def clean_place(self):
@@ -336,12 +349,7 @@ def _roll(poll: Poll):
 
 def poll_create(request):
     user = request.user
-    scope = policies.back_office_scope(user, Poll, "add")
-    places = [
-        *queries.listing(Community, policies.scope_filter(Community, scope)),
-        *queries.listing(Compound, policies.scope_filter(Compound, scope)),
-        *queries.listing(Building, policies.scope_filter(Building, scope)),
-    ]
+    places = places_in_scope(user, Poll, "add")
     if not places:
         return _forbidden(request)
     data = request.POST if request.method == "POST" else None

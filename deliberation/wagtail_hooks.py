@@ -21,7 +21,7 @@ from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
-from . import admin_views, policies, queries, topic_admin
+from . import admin_views, meeting_admin, policies, queries, topic_admin
 from .models import (
     Building,
     Community,
@@ -557,3 +557,49 @@ def register_topic_urls():
 @hooks.register("register_admin_viewset")
 def register_catalog():
     return topic_admin.CatalogViewSet()
+
+
+# ---------------------------------------------------------------------------- councils and meetings
+
+
+class SeatMenuItem(MenuItem):
+    """Shown to those whose seats carry `permission`."""
+
+    def __init__(self, *args, permission: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request):
+        return request.user.has_perm(self.permission)
+
+
+@hooks.register("register_admin_menu_item")
+def register_meetings_menu_item():
+    return SeatMenuItem(
+        gettext_lazy("Meetings"),
+        reverse("meeting_admin:index"),
+        name="meetings",
+        icon_name="date",
+        order=165,
+        permission="deliberation.view_meeting",
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_councils_menu_item():
+    return SeatMenuItem(
+        gettext_lazy("Councils"),
+        reverse("council_admin:index"),
+        name="councils",
+        icon_name="group",
+        order=166,
+        permission="deliberation.view_council",
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_meeting_urls():
+    return [
+        path("meetings/", include((meeting_admin.urlpatterns, "meeting_admin"))),
+        path("councils/", include((meeting_admin.council_urlpatterns, "council_admin"))),
+    ]

@@ -349,17 +349,17 @@ def test_empty_section_says_nothing_is_published_yet(client, community_page):
 def test_section_lists_its_published_pages_newest_first_in_constant_queries(
     client, community_page, rows, django_assert_max_num_queries
 ):
-    minutes = section(community_page, MinutesIndexPage)
+    pacts = section(community_page, PactIndexPage)
     for number in range(rows):
-        page = Page(title=f"第{number}次会议纪要")
-        publish(minutes, page, published=days_ago(rows - number), revision=False)
-    draft(minutes, Page(title="未发布的纪要"))
+        page = Page(title=f"第{number}版居民公约")
+        publish(pacts, page, published=days_ago(rows - number), revision=False)
+    draft(pacts, Page(title="未发布的公约"))
     with django_assert_max_num_queries(11):
-        body = client.get(minutes.url).content.decode()
-    assert body.count("会议纪要</a>") == rows
-    assert "未发布的纪要" not in body
+        body = client.get(pacts.url).content.decode()
+    assert body.count("版居民公约</a>") == rows
+    assert "未发布的公约" not in body
     if rows > 1:
-        assert body.index(f"第{rows - 1}次会议纪要") < body.index("第0次会议纪要")
+        assert body.index(f"第{rows - 1}版居民公约") < body.index("第0版居民公约")
 
 
 # Feeds ------------------------------------------------------------------------------------

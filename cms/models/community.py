@@ -4,11 +4,16 @@ The tree is created for every community by `cms.services.provision_community`, n
 hand: CommunityPage → notices, disclosures, adopted pacts and minutes, one index each.
 """
 
+from django.core.paginator import Paginator
 from django.db import models
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
+
+from deliberation import queries as deliberation_queries
 
 from ..personal_data import PersonalDataGuardMixin
 
@@ -90,16 +95,41 @@ class PactIndexPage(_CommunitySection):
         verbose_name = _("adopted pacts")
 
 
-class MinutesIndexPage(_CommunitySection):
-    """Minutes of meetings are published here from the meeting record."""
+class MinutesIndexPage(RoutablePageMixin, _CommunitySection):
+    """The community's published minutes (纪要), read from the meeting record rather than
+    written as pages: the list here, newest first, and each at `<index url><id>/`."""
 
     is_creatable = False  # Wagtail resets it for each subclass
 
     subpage_types: list[str] = []
-    template = "cms/section_page.html"
+    template = "cms/minutes_index.html"
+    page_size = 20
 
     class Meta:
         verbose_name = _("minutes")
+
+    def _published(self):
+        home = CommunityPage.above(self)
+        if home is None:
+            raise Http404
+        return deliberation_queries.published_minutes(home.community_id)
+
+    @path("")
+    def minutes_list(self, request):
+        page = Paginator(self._published(), self.page_size).get_page(request.GET.get("page"))
+        base = self.get_url(request)
+        for minutes in page.object_list:
+            minutes.url = base + self.reverse_subpage("minutes", args=[minutes.pk])
+        return self.render(request, context_overrides={"minutes_page": page})
+
+    @path("<int:minutes_id>/", name="minutes")
+    def minutes(self, request, minutes_id: int):
+        minutes = self._published().filter(pk=minutes_id).first()
+        if minutes is None:
+            raise Http404
+        return self.render(
+            request, template="cms/minutes_detail.html", context_overrides={"minutes": minutes}
+        )
 
 
 # A community's home page and its sections: made by provisioning, never by hand, and they
