@@ -120,7 +120,7 @@ class Meeting(Scoped):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="meetings_chaired",
-        verbose_name=_("chair"),
+        verbose_name=pgettext_lazy("meeting", "chair"),
     )
     secretary = models.ForeignKey(
         settings.AUTH_USER_MODEL,

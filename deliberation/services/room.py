@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from polls import policies as poll_policies
 from polls import queries as poll_queries
@@ -156,10 +156,10 @@ def _move(chair, meeting: Meeting, step: str) -> Meeting:
 
 
 STEP_LABELS = {
-    "open": gettext_lazy("opened"),
-    "pause": gettext_lazy("paused"),
-    "resume": gettext_lazy("resumed"),
-    "close": gettext_lazy("closed"),
+    "open": pgettext_lazy("meeting step", "opened"),
+    "pause": pgettext_lazy("meeting step", "paused"),
+    "resume": pgettext_lazy("meeting step", "resumed"),
+    "close": pgettext_lazy("meeting step", "closed"),
 }
 STEP_ACTIONS = {"open": "opened", "pause": "paused", "resume": "resumed", "close": "closed"}
 
