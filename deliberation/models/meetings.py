@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .places import Building
-from .topics import Scoped, Topic
+from .topics import Hideable, Scoped, Topic
 
 
 class Council(Scoped):
@@ -369,7 +369,7 @@ class SpeakerRequest(models.Model):
         return f"{self.meeting} · {self.user}"
 
 
-class RoomComment(models.Model):
+class RoomComment(Hideable):
     """Something written in a meeting's room. Hidden by the chair with a public reason,
     never deleted."""
 
@@ -392,16 +392,6 @@ class RoomComment(models.Model):
     )
     text = models.TextField(_("text"))
     created_at = models.DateTimeField(_("written at"), default=timezone.now)
-    hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
-    hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("hidden by"),
-    )
-    hidden_reason = models.CharField(_("reason for hiding"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("room comment")
@@ -410,10 +400,6 @@ class RoomComment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} · {self.text[:30]}"
-
-    @property
-    def is_hidden(self) -> bool:
-        return self.hidden_at is not None
 
 
 class RoomEvent(models.Model):

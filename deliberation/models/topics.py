@@ -299,7 +299,29 @@ class Signature(models.Model):
         return f"{self.topic} · {self.dwelling}"
 
 
-class Comment(models.Model):
+class Hideable(models.Model):
+    """What residents write: a moderator hides it with a public reason, never deletes."""
+
+    hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("hidden by"),
+    )
+    hidden_reason = models.CharField(_("reason for hiding"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+
+class Comment(Hideable):
     """A resident's comment on a topic, or a reply to one (one level deep)."""
 
     class Stance(models.TextChoices):
@@ -327,16 +349,6 @@ class Comment(models.Model):
     stance = models.CharField(_("stance"), max_length=8, choices=Stance, default=Stance.NEUTRAL)
     text = models.TextField(_("comment"))
     created_at = models.DateTimeField(_("posted at"), default=timezone.now)
-    hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
-    hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("hidden by"),
-    )
-    hidden_reason = models.CharField(_("reason for hiding"), max_length=200, blank=True)
     report_count = models.PositiveIntegerField(_("reports"), default=0)
 
     class Meta:
@@ -346,10 +358,6 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} · {self.text[:30]}"
-
-    @property
-    def is_hidden(self) -> bool:
-        return self.hidden_at is not None
 
 
 class CommentReport(models.Model):
