@@ -10,6 +10,7 @@ over HTTP, where the same policies decide what this person may see.
 """
 
 import json
+import logging
 import time
 import uuid
 from urllib.parse import parse_qs
@@ -98,6 +99,8 @@ class PollResultsConsumer(AsyncJsonWebsocketConsumer):
 
 
 # ---------------------------------------------------------------------------- the live room
+
+logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 4096
 FLOOD_BURST = 40
@@ -330,6 +333,13 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
                 await self._error("forbidden", str(error), ref)
             except ValidationError as error:
                 await self._error("refused", " ".join(error.messages), ref)
+            except Exception:
+                # The socket stays open: one message that failed is no reason to drop
+                # the person from the meeting. Nothing was committed (one transaction).
+                logger.exception("Meeting %s: a %r message failed", self.pk, text_data[:200])
+                await self._error(
+                    "server", _("Something went wrong on our side; please try again."), ref
+                )
             else:
                 reply = reply or {}
                 await self._send(

@@ -274,6 +274,20 @@ async def test_a_client_that_floods_is_closed_with_4429(people):
     raise AssertionError("the flooding client was never closed")
 
 
+async def test_a_message_that_fails_on_the_server_keeps_the_socket_open(people, monkeypatch):
+    def broken(user, meeting, text):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(room, "post_comment", broken)
+    socket = await join(people.meeting, people.resident)
+    await socket.send_json_to({"type": "comment.post", "text": "你好", "ref": "x"})
+    error = await next_of(socket, "error")
+    assert (error["code"], error["ref"]) == ("server", "x")
+    await socket.send_json_to({"type": "presence.who"})
+    assert (await next_of(socket, "presence.who"))["buildings"]
+    await socket.disconnect()
+
+
 async def test_permissions_are_checked_on_every_message(people):
     """A chair replaced while connected loses the chair's powers at the next message."""
     socket = await join(people.meeting, people.chair)
