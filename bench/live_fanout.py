@@ -47,10 +47,11 @@ dropped), each with a fresh meeting and the same N users and sessions:
 
 The servers run with DEBUG off and no access log, each in its own process group,
 stopped whatever happens. The clients are a small WebSocket client on asyncio's
-protocol layer (uvloop), in one process: 2,000 sockets reading 20,000 frames a second
-through the `websockets` library cost this process most of a CPU, which it shares with
-the servers; this client parses a frame in a few microseconds. How late its event loop
-woke up is shown (`client lag`), with the CPU each side used while the comments were
+protocol layer (uvloop), in one process: in the earlier version of this benchmark one
+process reading 20,000 frames a second through the `websockets` library was the limit
+on this machine; this client parses a frame in a few microseconds (2,000 sockets at 10
+comments a second: 28-41% of a CPU here). How late its event loop woke up is shown
+(`client lag`), with the CPU each side used and waited for while the comments were
 being sent and delivered (from /proc), so one can tell what limits a run.
 
 Prints a table per run; the last line is the summary of the worse of (a) and (b) (any
