@@ -272,6 +272,7 @@ def _meeting_page(
             "seq": snapshot["seq"],
             "you": snapshot["you"],
             "current_item": snapshot["current_item"],
+            "agenda": [{"id": item["id"], "poll": item["poll"]} for item in snapshot["agenda"]],
             "speakers": snapshot["speakers"],
         },
         "comment_form": comment_form or RoomCommentForm(),

@@ -23,6 +23,10 @@ function startRoom(root) {
 
   let seq = initial.seq;
   let currentItem = initial.current_item;
+  // The poll of each agenda item: the poll area is fetched again only when the item
+  // under discussion has (or had) one, not by every phone on every step of the chair.
+  let pollOf = new Map((initial.agenda || []).map((item) => [item.id, item.poll]));
+  const currentPoll = () => pollOf.get(currentItem) || null;
   let speakers = initial.speakers;
   let lastFloor = speakers.floor ? speakers.floor.request : null;
   let awaitingResync = false;
@@ -193,6 +197,7 @@ function startRoom(root) {
   };
 
   const renderAgenda = (agenda) => {
+    pollOf = new Map(agenda.map((item) => [item.id, item.poll]));
     $("room-agenda").replaceChildren(
       ...agenda.map((item) => {
         const node = fill(clone("tpl-agenda-item"), item, item.id);
@@ -257,12 +262,19 @@ function startRoom(root) {
 
   const parse = (html) => new DOMParser().parseFromString(html, "text/html");
 
+  // Results are fetched at most every few seconds, spread at random, so that a room
+  // voting does not make every phone ask at once; someone refused them (not on the
+  // roll, results hidden) stops asking until the poll opens or closes.
+  const RESULTS_EVERY = 3000;
   let resultsPending = null;
+  let resultsAt = 0;
+  let resultsRefused = null;
   const refreshResults = () => {
-    if (resultsPending !== null) return;
-    // Spread out: the phones of a whole room do not all ask in the same millisecond.
+    if (resultsPending !== null || (resultsRefused && resultsRefused === currentPoll())) return;
+    const wait = Math.max(0, resultsAt + RESULTS_EVERY - Date.now()) + Math.random() * 1000;
     resultsPending = setTimeout(async () => {
       resultsPending = null;
+      resultsAt = Date.now();
       const area = $("room-poll-results");
       if (!area || !area.dataset.fragmentUrl) return;
       try {
@@ -270,12 +282,15 @@ function startRoom(root) {
           credentials: "same-origin", headers: { Accept: "text/html" },
         });
         // 403 or 404: these results are not shown to this person (yet).
-        if (!response.ok) return;
+        if (!response.ok) {
+          resultsRefused = currentPoll();
+          return;
+        }
         area.replaceChildren(...parse(await response.text()).body.childNodes);
       } catch (error) {
         // The next update tries again.
       }
-    }, Math.random() * 500);
+    }, wait);
   };
 
   let pollFetching = false;
@@ -308,6 +323,7 @@ function startRoom(root) {
   // ------------------------------------------------------------------ events
 
   const applySnapshot = (snapshot) => {
+    const before = currentPoll();
     seq = snapshot.seq;
     awaitingResync = false;
     renderState(snapshot.meeting.state, snapshot.meeting.state_label);
@@ -317,7 +333,7 @@ function startRoom(root) {
     renderComments(snapshot.comments);
     renderAttendance(snapshot.attendance);
     renderPresence(snapshot.presence);
-    refreshPoll();
+    if (before || currentPoll()) refreshPoll();
   };
 
   const SEQUENCED = {
@@ -326,23 +342,27 @@ function startRoom(root) {
       announce(format(strings.stateNow, { state: frame.state_label }));
     },
     "agenda.current": (frame) => {
+      const before = currentPoll();
       markCurrent(frame.item, frame.title);
       announce(format(strings.itemNow, { title: frame.title }));
-      refreshPoll();
+      if (before || currentPoll()) refreshPoll();
     },
     agenda: (frame) => {
+      const before = currentPoll();
       renderAgenda(frame.agenda);
-      refreshPoll();
+      if (before !== currentPoll()) refreshPoll();
     },
     "comment.posted": (frame) => addComment(frame.comment),
     "comment.hidden": (frame) => hideComment(frame.comment, frame.reason),
     speakers: (frame) => renderSpeakers(frame),
     "poll.opened": (frame) => {
       announce(format(strings.pollOpened, { title: frame.title }));
+      resultsRefused = null;
       refreshPoll();
     },
     "poll.closed": () => {
       announce(strings.pollClosed);
+      resultsRefused = null;
       refreshPoll();
     },
     attendance: (frame) => renderAttendance(frame),
