@@ -27,7 +27,7 @@ def catalog_choices(entries: Iterable[CatalogEntry], *, several_communities: boo
         if entry.parent_id is None and entry.pk in parents_with_children:
             groups.setdefault(entry.pk, (f"{prefix}{entry.name}", []))
         elif entry.parent_id is None:
-            loose.setdefault(entry.community_id, (f"{prefix}{_('Other matters')}", []))[1].append(
+            loose.setdefault(entry.community_id, (prefix + _("Other matters"), []))[1].append(
                 (entry.pk, entry.name)
             )
     for entry in entries:

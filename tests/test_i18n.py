@@ -122,3 +122,22 @@ def test_every_string_in_the_code_is_in_the_catalog(tmp_path, monkeypatch, setti
         )
     ]
     assert missing == []
+
+
+GETTEXT_CALLS = {"_", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy", "ngettext"}
+
+
+def test_no_translatable_string_hides_inside_an_f_string():
+    """xgettext does not read inside f-strings: a `_("…")` there never reaches the
+    catalog and shows in English on a Chinese page."""
+    hidden = []
+    for app in ("config", "deliberation", "cms", "polls"):
+        for path in (settings.BASE_DIR / app).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.JoinedStr):
+                    continue
+                for inner in ast.walk(node):
+                    function = getattr(inner, "func", None)
+                    if isinstance(function, ast.Name) and function.id in GETTEXT_CALLS:
+                        hidden.append(f"{path.relative_to(settings.BASE_DIR)}:{inner.lineno}")
+    assert not hidden, hidden

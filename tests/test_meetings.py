@@ -1298,7 +1298,8 @@ def test_the_draft_minutes_tell_the_meeting_from_its_record(held):
     minutes = meetings.draft_minutes(held)
     text = minutes.text
 
-    assert text.startswith("# 3号楼加装电梯议事会\n")
+    assert text.startswith("3号楼加装电梯议事会\n")
+    assert "#" not in text and "\n>" not in text  # plain text, shown as typed
     for line in (
         "- Kind: hearing",
         "- Scope: 幸福里小区 3号楼",
@@ -1314,20 +1315,20 @@ def test_the_draft_minutes_tell_the_meeting_from_its_record(held):
         "- 3号楼: 张大爷",
         "- no building on record: 街道干部",
         # the agenda with its times and speakers
-        "### 1. 情况介绍",
+        "1. 情况介绍",
         "- Taken up: 19:00; left: 19:20",
         "- 19:05–19:08 (3 min 12 s) 王阿姨 (3号楼)",
-        "### 2. 表决加装电梯",
+        "2. 表决加装电梯",
         "- Vote: “加装电梯表决”",
         "- 19:25–19:26 (1 min 0 s) 张大爷 (3号楼) · point of order",
-        "### 3. 其他事项",
+        "3. 其他事项",
         "- Not taken up.",
         # the decision
         "2 ballots of 3 voters (0 spoiled).",
         "- 是否同意加装电梯？: agree 2, disagree 0, abstain 0",
         # the hearing's statements
         "- 王阿姨: against",
-        f"> {STATEMENT}",
+        f"    {STATEMENT}",
         "3 comments were written in the room; 1 of them hidden by the chair.",
     ):
         assert line in text.splitlines(), line
@@ -1355,7 +1356,7 @@ def test_minutes_are_drafted_once_the_meeting_has_closed(meeting):
 def test_closing_the_meeting_in_the_room_drafts_its_minutes(meeting, chair):
     room.open_meeting(chair, meeting)
     room.close_meeting(chair, meeting)
-    assert Minutes.objects.get(meeting=meeting).text.startswith("# 3号楼加装电梯议事会")
+    assert Minutes.objects.get(meeting=meeting).text.startswith("3号楼加装电梯议事会")
 
 
 def test_drafting_again_replaces_the_draft_and_its_edits(held, secretary):

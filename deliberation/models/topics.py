@@ -71,7 +71,7 @@ class Scoped(models.Model):
     def scope_label(self) -> str:
         label = str(self.place)
         if self.entrance:
-            label = f"{label} {_('entrance %(entrance)s') % {'entrance': self.entrance}}"
+            label = " ".join([label, _("entrance %(entrance)s") % {"entrance": self.entrance}])
         return label
 
 

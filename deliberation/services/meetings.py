@@ -932,7 +932,7 @@ def _speaker_lines(requests: list[SpeakerRequest], buildings) -> list[str]:
             f"({_duration(request.began_at, request.ended_at)}) {who}"
         )
         if request.point_of_order:
-            line += f" · {_('point of order')}"
+            line += " · " + _("point of order")
         lines.append(line)
     return lines
 
@@ -940,12 +940,12 @@ def _speaker_lines(requests: list[SpeakerRequest], buildings) -> list[str]:
 def _poll_lines(poll: Poll) -> list[str]:
     title = _line(_("Vote"), f"“{poll.title}”")
     if poll.state == Poll.State.DRAFT:
-        return [f"### {title}", _("The vote was not held.")]
+        return [title, _("The vote was not held.")]
     if poll.state == Poll.State.OPEN:
-        return [f"### {title}", _("The vote had not closed when the meeting did.")]
+        return [title, _("The vote had not closed when the meeting did.")]
     figures = poll_queries.figures(poll)
     lines = [
-        f"### {title}",
+        title,
         _("%(ballots)s ballots of %(voters)s voters (%(spoiled)s spoiled).")
         % {
             "ballots": figures["ballots"],
@@ -961,15 +961,19 @@ def _poll_lines(poll: Poll) -> list[str]:
         if decision is not None:
             outcome = _("passed") if decision["passed"] else _("not passed")
             outcome = f"{outcome} ({decision['rule_label']})"
-            lines.append(f"- {_line(_('Result'), outcome)}")
+            lines.append("- " + _line(_("Result"), outcome))
         elif question.get("winner") is not None:
-            lines.append(f"- {_line(_('Result'), options.get(question['winner'], ''))}")
+            lines.append("- " + _line(_("Result"), options.get(question["winner"], "")))
     return lines
+
+
+def _heading(text: str) -> str:
+    return f"【{text}】"
 
 
 def _minutes_text(meeting: Meeting) -> str:
     meeting = Meeting.objects.select_related("chair", "secretary", "council").get(pk=meeting.pk)
-    lines = [f"# {meeting.title}", ""]
+    lines = [meeting.title, ""]
     facts = [
         (_("Kind"), meeting.get_kind_display()),
         (_("Scope"), meeting.scope_label),
@@ -981,7 +985,7 @@ def _minutes_text(meeting: Meeting) -> str:
         (_("Secretary"), str(meeting.secretary) if meeting.secretary_id else ""),
     ]
     lines += [f"- {_line(label, value)}" for label, value in facts if value]
-    lines += ["", f"## {_('Attendance')}", "", *_attendance_lines(meeting)]
+    lines += ["", _heading(_("Attendance")), "", *_attendance_lines(meeting)]
 
     agenda = list(
         AgendaItem.objects.filter(meeting=meeting)
@@ -999,31 +1003,33 @@ def _minutes_text(meeting: Meeting) -> str:
         Building.objects.filter(pk__in=set(building_ids.values())).values_list("pk", "name")
     )
     buildings = {user: building_names.get(pk, "") for user, pk in building_ids.items()}
-    lines += ["", f"## {_('Agenda')}"]
+    lines += ["", _heading(_("Agenda"))]
     for number, item in enumerate(agenda, start=1):
-        lines += ["", f"### {number}. {item.title}", ""]
+        lines += ["", f"{number}. {item.title}", ""]
         if item.started_at:
             lines.append(
-                f"- {_line(_('Taken up'), _clock(item.started_at))}; "
-                f"{_line(_('left'), _clock(item.ended_at))}"
+                "- "
+                + _line(_("Taken up"), _clock(item.started_at))
+                + "; "
+                + _line(pgettext("agenda item", "left"), _clock(item.ended_at))
             )
         else:
-            lines.append(f"- {_('Not taken up.')}")
+            lines.append("- " + _("Not taken up."))
         if item.topic_id:
-            lines.append(f"- {_line(_('Topic'), f'“{item.topic.title}”')}")
+            lines.append("- " + _line(_("Topic"), f"“{item.topic.title}”"))
         if item.poll_id:
-            lines.append(f"- {_line(_('Vote'), f'“{item.poll.title}”')}")
+            lines.append("- " + _line(_("Vote"), f"“{item.poll.title}”"))
         spoken = [request for request in requests if request.item_id == item.pk]
         if spoken:
             lines += ["", _("Speakers:"), *_speaker_lines(spoken, buildings)]
     outside = [request for request in requests if request.item_id is None]
     if outside:
-        lines += ["", f"### {_('Outside the agenda')}", ""]
+        lines += ["", _("Outside the agenda"), ""]
         lines += _speaker_lines(outside, buildings)
 
     voted = [item.poll for item in agenda if item.poll_id]
     if voted:
-        lines += ["", f"## {_('Decisions')}"]
+        lines += ["", _heading(_("Decisions"))]
         for poll in voted:
             lines += ["", *_poll_lines(poll)]
 
@@ -1033,17 +1039,17 @@ def _minutes_text(meeting: Meeting) -> str:
             .select_related("user")
             .order_by("registered_at", "pk")
         )
-        lines += ["", f"## {_('Registered speakers')}"]
+        lines += ["", _heading(_("Registered speakers"))]
         if not statements:
             lines += ["", _("Nobody registered to speak.")]
         for registration in statements:
             lines += ["", f"- {_line(str(registration.user), registration.get_stance_display())}"]
-            lines += [f"> {line}" for line in registration.statement.splitlines() if line]
+            lines += [f"    {line}" for line in registration.statement.splitlines() if line]
 
     comments = RoomComment.objects.filter(meeting=meeting)
     lines += [
         "",
-        f"## {_('Comments')}",
+        _heading(_("Comments")),
         "",
         _("%(count)s comments were written in the room; %(hidden)s of them hidden by the chair.")
         % {"count": comments.count(), "hidden": comments.filter(hidden_at__isnull=False).count()},

@@ -45,7 +45,7 @@ def scope_label(kind: str, place: Place, entrance: str = "") -> str:
     kinds = {"owners": _("owners"), "households": _("households"), "residents": _("residents")}
     where = str(place)
     if entrance:
-        where = f"{where} {_('entrance %(entrance)s') % {'entrance': entrance}}"
+        where = " ".join([where, _("entrance %(entrance)s") % {"entrance": entrance}])
     return f"{where} · {kinds[kind]}"
 
 

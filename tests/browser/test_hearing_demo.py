@@ -271,7 +271,7 @@ def test_the_elevator_hearing_on_the_demo(asgi_phone, screenshot):
     # The secretary finds the minutes drafted from the record, edits and publishes them.
     desk.goto(f"{url}secretary/")
     draft = desk.locator("#minutes textarea[name=text]").input_value()
-    speakers = draft.split(f"### 3. {ITEMS[2]}")[1].split(f"### 4. {ITEMS[3]}")[0]
+    speakers = draft.split(f"3. {ITEMS[2]}")[1].split(f"4. {ITEMS[3]}")[0]
     assert speakers.index("赵大爷") < speakers.index("王阿姨"), speakers
     assert "设计单位李工" in draft
     assert ELEVATOR_POLL in draft
