@@ -16,7 +16,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
@@ -29,7 +28,7 @@ from polls import queries as poll_queries
 from polls import services as engine
 from polls.models import Participation, Poll, RollEntry
 
-from .. import broadcast, electorates, policies, queries, trace
+from .. import electorates, policies, queries, trace
 from ..models import (
     AgendaItem,
     Attendance,
@@ -41,7 +40,6 @@ from ..models import (
     Meeting,
     Membership,
     Minutes,
-    Notification,
     Registration,
     RoomComment,
     SpeakerRequest,
@@ -52,7 +50,7 @@ from ..models import (
 from ..models.places import normalize_entrance
 from ..models.trace import ACTION_LABELS
 from ..sanitize import clean_plain, clean_required
-from . import room
+from . import notify, room
 
 Place = Community | Compound | Building
 S = Meeting.State
@@ -193,45 +191,27 @@ def _digest(text: str) -> str:
 def _notify(meeting: Meeting, action: str, actor, recipient_ids) -> None:
     """Tell people of a meeting's step, in the app and, if they gave one, by email once
     the step commits. The actor is not told."""
-    recipient_ids = set(recipient_ids) - {getattr(actor, "pk", None), None}
-    if not recipient_ids:
-        return
+    recipient_ids = set(recipient_ids) - {getattr(actor, "pk", None)}
     with translation.override(settings.LANGUAGE_CODE):
         text = f"“{meeting.title}”：{ACTION_LABELS.get(action, action)}，{_when(meeting)}"
         if meeting.venue:
             text += f"，{meeting.venue}"
-        text = text[:300]
-        addresses = list(
-            User.objects.filter(pk__in=recipient_ids, is_active=True)
-            .exclude(email="")
-            .values_list("email", flat=True)
+
+    def mail() -> tuple[str, str]:
+        context = {
+            "meeting": meeting,
+            "text": text,
+            "when": _when(meeting),
+            "kind": meeting.get_kind_display(),
+            "mode": meeting.get_mode_display(),
+            "url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + meeting_url(meeting),
+        }
+        return (
+            render_to_string("deliberation/email/meeting_announced_subject.txt", context),
+            render_to_string("deliberation/email/meeting_announced_body.txt", context),
         )
-        if addresses:
-            context = {
-                "meeting": meeting,
-                "text": text,
-                "when": _when(meeting),
-                "kind": meeting.get_kind_display(),
-                "mode": meeting.get_mode_display(),
-                "url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + meeting_url(meeting),
-            }
-            subject = " ".join(
-                render_to_string(
-                    "deliberation/email/meeting_announced_subject.txt", context
-                ).split()
-            )
-            body = render_to_string("deliberation/email/meeting_announced_body.txt", context)
-    now = timezone.now()
-    Notification.objects.bulk_create(
-        Notification(recipient_id=pk, meeting=meeting, action=action, text=text, created_at=now)
-        for pk in sorted(recipient_ids)
-    )
-    broadcast.on_commit_send_many(
-        [broadcast.user_group(pk) for pk in sorted(recipient_ids)], {"type": "notification.new"}
-    )
-    if addresses:
-        mails = [EmailMessage(subject, body, to=[address]) for address in addresses]
-        transaction.on_commit(lambda: get_connection().send_messages(mails))
+
+    notify.deliver(recipient_ids, action=action, text=text, mail=mail, meeting=meeting)
 
 
 def _residents_ids(meeting: Meeting) -> set[int]:

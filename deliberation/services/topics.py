@@ -11,7 +11,6 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -21,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from polls.models import Poll
 
-from .. import broadcast, electorates, policies, ratelimits, topic_rules, trace
+from .. import electorates, policies, ratelimits, topic_rules, trace
 from ..models import (
     Building,
     CatalogEntry,
@@ -37,12 +36,12 @@ from ..models import (
     ProgressUpdate,
     Signature,
     Topic,
-    User,
 )
 from ..models.places import normalize_entrance
 from ..models.trace import ACTION_LABELS
 from ..sanitize import clean_plain
 from ..sanitize import clean_required as _clean
+from . import notify
 
 S = Topic.Status
 Place = Community | Compound | Building
@@ -132,39 +131,23 @@ def topic_url(topic: Topic) -> str:
 def _notify(topic: Topic, action: str, actor, *, also: set[int] = frozenset()) -> None:
     """Tell the topic's followers (and the people in `also`) of a step, in the app and,
     if they gave one, by email once the step commits. The actor is not told."""
-    actor_id = getattr(actor, "pk", None)
     recipient_ids = set(Follow.objects.filter(topic=topic).values_list("user_id", flat=True))
-    recipient_ids |= set(also)
-    recipient_ids.discard(actor_id)
-    if not recipient_ids:
-        return
+    recipient_ids = (recipient_ids | set(also)) - {getattr(actor, "pk", None)}
     with translation.override(settings.LANGUAGE_CODE):
         text = f"“{topic.title}”：{ACTION_LABELS.get(action, action)}"[:300]
+
+    def mail() -> tuple[str, str]:
         context = {
             "topic": topic,
             "text": text,
             "url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + topic_url(topic),
         }
-        subject = " ".join(
-            render_to_string("deliberation/email/topic_subject.txt", context).split()
+        return (
+            render_to_string("deliberation/email/topic_subject.txt", context),
+            render_to_string("deliberation/email/topic_step.txt", context),
         )
-        body = render_to_string("deliberation/email/topic_step.txt", context)
-    now = timezone.now()
-    Notification.objects.bulk_create(
-        Notification(recipient_id=pk, topic=topic, action=action, text=text, created_at=now)
-        for pk in sorted(recipient_ids)
-    )
-    broadcast.on_commit_send_many(
-        [broadcast.user_group(pk) for pk in sorted(recipient_ids)], {"type": "notification.new"}
-    )
-    addresses = list(
-        User.objects.filter(pk__in=recipient_ids, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    if addresses:
-        mails = [EmailMessage(subject, body, to=[address]) for address in addresses]
-        transaction.on_commit(lambda: get_connection().send_messages(mails))
+
+    notify.deliver(recipient_ids, action=action, text=text, mail=mail, topic=topic)
 
 
 def _record(actor, topic: Topic, action: str, *, before=None, after=None, public=True) -> None:
