@@ -11,6 +11,7 @@ over HTTP, where the same policies decide what this person may see.
 
 import json
 import logging
+import re
 import time
 import uuid
 from urllib.parse import parse_qs
@@ -103,6 +104,7 @@ class PollResultsConsumer(AsyncJsonWebsocketConsumer):
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 4096
+ID_MAX = 2**31 - 1  # the largest id or number a database column here holds
 FLOOD_BURST = 40
 FLOOD_RATE = 20.0  # messages a second, refilled continuously
 CLOSE_NOT_SIGNED_IN = 4401
@@ -135,7 +137,7 @@ def _int(message: dict, field: str, *, required: bool = True) -> int | None:
     value = message.get(field)
     if value is None and not required:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= ID_MAX:
         raise BadMessage(_("“%(field)s” must be a whole number.") % {"field": field})
     return value
 
@@ -275,13 +277,19 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
         # Joined first, so that nothing broadcast while the catch-up is read is missed:
         # what arrives meanwhile is held, and sent after it unless it is already in it.
         await relay.join(self.group, self)
-        with translation.override(self.language):
-            entered = await _enter(user, self.pk, self.name, _after(self.scope))
-        if entered is None:
-            await self.close(code=CLOSE_NO_MEETING)
-            return
-        self.role, frames = entered
-        await self._catch_up(frames)
+        try:
+            with translation.override(self.language):
+                entered = await _enter(user, self.pk, self.name, _after(self.scope))
+            if entered is None:
+                await self.close(code=CLOSE_NO_MEETING)
+                return
+            self.role, frames = entered
+            await self._catch_up(frames)
+        except BaseException:
+            # Channels calls no disconnect() for a connect() that failed (the client
+            # went away mid catch-up): leave the relay and the room here.
+            await self.disconnect(None)
+            raise
 
     async def _catch_up(self, frames: list[dict]) -> None:
         for frame in frames:
@@ -384,4 +392,6 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
 def _after(scope) -> int | None:
     """The `after` of the URL's query string, if it is a number."""
     values = parse_qs(scope.get("query_string", b"").decode()).get("after", [])
-    return int(values[0]) if values and values[0].isdigit() else None
+    if values and re.fullmatch(r"[0-9]{1,10}", values[0]) and int(values[0]) <= ID_MAX:
+        return int(values[0])
+    return None

@@ -205,6 +205,7 @@ BAD_FRAMES = [
     ('{"type": "comment.hide", "comment": 99999, "reason": "x"}', "invalid", "no such"),
     ('{"type": "hand.raise", "point_of_order": "yes"}', "invalid", "true or false"),
     ('{"type": "floor.give", "request": -1}', "invalid", "whole number"),
+    ('{"type": "agenda.go", "item": 100000000000000000000}', "invalid", "whole number"),
     ('{"type": "agenda.go"}', "invalid", "whole number"),
     ('{"type": "agenda.go", "item": 99999}', "invalid", "no such"),
     ('{"type": "resync", "after": "x"}', "invalid", "whole number"),
@@ -321,6 +322,13 @@ async def test_a_client_that_reconnects_gets_exactly_what_it_missed(people):
     await post(people.meeting, people.chair, "新的一条")
     assert (await next_of(back, "comment.posted"))["seq"] == seq + 4
     await back.disconnect()
+
+
+@pytest.mark.parametrize("after", ["²", "-1", "x", "99999999999999999999"])
+async def test_a_reconnect_with_a_strange_after_gets_a_snapshot(people, after):
+    socket = await join(people.meeting, people.resident, after=after)
+    assert socket.first["seq"] >= 1
+    await socket.disconnect()
 
 
 async def test_a_client_too_far_behind_gets_a_snapshot(people, monkeypatch):

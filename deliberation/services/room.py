@@ -168,8 +168,8 @@ def _close_record(meeting: Meeting, now) -> None:
     """What closing ends: the speech under way, the requests never heard, the current
     item. A vote still open must be closed first: its result belongs to the minutes."""
     item = meeting.current_item
-    if item is not None and item.poll_id and item.poll.state == Poll.State.OPEN:
-        raise ValidationError(_("Close the vote on the current item before closing the meeting."))
+    if AgendaItem.objects.filter(meeting=meeting, poll__state=Poll.State.OPEN).exists():
+        raise ValidationError(_("Close the votes still open before closing the meeting."))
     speaking = SpeakerRequest.objects.filter(meeting=meeting, state=SpeakerRequest.State.SPEAKING)
     speaking.update(state=SpeakerRequest.State.DONE, ended_at=now)
     SpeakerRequest.objects.filter(meeting=meeting, state=SpeakerRequest.State.WAITING).update(
@@ -509,6 +509,11 @@ def enter_room(user, meeting: Meeting, channel_name: str) -> str:
     building_id = queries.room_building_ids(meeting, [user.pk]).get(user.pk)
     now = timezone.now()
     with transaction.atomic():
+        if participant:
+            # Decided on the meeting as locked now: the chair opening or closing it at
+            # this moment neither leaves the participant out nor records them in a
+            # closed meeting.
+            meeting = locked(meeting)
         Presence.objects.create(
             meeting=meeting,
             user=user,
@@ -517,14 +522,8 @@ def enter_room(user, meeting: Meeting, channel_name: str) -> str:
             building_id=building_id,
             since=now,
         )
-        if (
-            participant
-            and meeting.state in SITTING
-            and not meeting.attendance.filter(user=user).exists()
-        ):
-            meeting = locked(meeting)
-            if _attend(meeting, user, building_id, now):
-                _emit_attendance(meeting)
+        if participant and meeting.state in SITTING and _attend(meeting, user, building_id, now):
+            _emit_attendance(meeting)
         _broadcast_presence(meeting)
     return role
 
