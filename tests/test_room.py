@@ -460,9 +460,7 @@ def test_the_meeting_cannot_close_while_its_vote_is_open(sitting, chair, voting_
     assert sitting.state == Meeting.State.OPEN
 
 
-def test_the_meeting_cannot_close_while_an_earlier_items_vote_is_open(
-    sitting, chair, voting_item
-):
+def test_the_meeting_cannot_close_while_an_earlier_items_vote_is_open(sitting, chair, voting_item):
     room.open_item_poll(chair, sitting)
     AgendaItemFactory(meeting=sitting)
     room.next_item(chair, sitting)
