@@ -18,6 +18,7 @@ from .models import (
     Dwelling,
     Meeting,
     Membership,
+    Pact,
     Role,
     Topic,
     TraceEntry,
@@ -93,6 +94,7 @@ COMMUNITY_LOOKUP = {
     Comment: "topic__community_id",
     Council: "community_id",
     Meeting: "community_id",
+    Pact: "community_id",
 }
 COMPOUND_LOOKUP = {
     Community: None,
@@ -106,6 +108,7 @@ COMPOUND_LOOKUP = {
     Comment: "topic__compound_id",
     Council: "compound_id",
     Meeting: "compound_id",
+    Pact: "compound_id",
 }
 
 
@@ -183,7 +186,7 @@ def compound_id_of(obj: models.Model) -> int | None:
     whole community."""
     if isinstance(obj, Compound):
         return obj.pk
-    if isinstance(obj, Building | Role | Topic | Council | Meeting):
+    if isinstance(obj, Building | Role | Topic | Council | Meeting | Pact):
         return obj.compound_id
     if isinstance(obj, Dwelling):
         return obj.building.compound_id
@@ -452,3 +455,40 @@ def room_allows(role: str | None, needed: str) -> bool:
     """Whether a room role reaches `needed` (the chair may do what the secretary may,
     who may do what a participant may)."""
     return role is not None and ROOM_RANK[role] >= ROOM_RANK[needed]
+
+
+# ---------------------------------------------------------------------------- pacts
+
+
+def can_start_pacts_in(user, place, action: str = "add") -> bool:
+    """Start a pact for a place and name its drafting committee: seats that run
+    meetings and pacts and reach the place."""
+    if not is_signed_in(user) or not user.has_perm(f"deliberation.{action}_pact"):
+        return False
+    return scope_covers(back_office_scope(user, Pact, action), place)
+
+
+def pact_scope_filter(user, action: str = "view") -> Q:
+    """A filter on the pacts the person's seats reach in the back office."""
+    if not is_signed_in(user) or not user.has_perm(f"deliberation.{action}_pact"):
+        return Q(pk__in=[])
+    return scope_filter(Pact, back_office_scope(user, Pact, action))
+
+
+def is_drafting_committee(user, pact: Pact) -> bool:
+    """A member of the pact's drafting committee (any office)."""
+    return is_signed_in(user) and pact.committee.members.filter(user=user).exists()
+
+
+def can_steer_pact(user, pact: Pact) -> bool:
+    """Edit the working draft, decide amendments, reconcile them and move the pact
+    through its steps: the drafting committee, and the seats that reach its place."""
+    return is_drafting_committee(user, pact) or can_start_pacts_in(user, pact, "change")
+
+
+def can_amend_pact(user, pact: Pact) -> bool:
+    """Propose amendments, support or oppose them and comment on them: the verified
+    residents of the pact's scope, and its drafting committee."""
+    if not is_signed_in(user):
+        return False
+    return verified_memberships_in(user, pact).exists() or is_drafting_committee(user, pact)

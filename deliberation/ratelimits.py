@@ -20,6 +20,8 @@ LIMITS: dict[str, tuple[tuple[int, int], ...]] = {
     "topic.comment": ((5, 60), (100, 86400)),
     "room.comment": ((10, 60), (300, 86400)),
     "comment.report": ((10, 3600),),
+    "pact.amend": ((5, 3600), (20, 86400)),
+    "pact.comment": ((5, 60), (100, 86400)),
     "disclosure.question": ((3, 600), (20, 86400)),
 }
 

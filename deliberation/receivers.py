@@ -8,6 +8,7 @@ from polls.models import LocalRuleSet, Poll
 
 from . import broadcast, electorates, trace
 from .models import Meeting
+from .services import pacts
 
 
 def _record(poll: Poll, actor, action: str, *, before=None, after=None, public=True) -> None:
@@ -75,6 +76,7 @@ def record_poll_closed(sender, poll, actor, result, **kwargs):
         poll, actor, "poll.closed", after={"ballots": result.data["ballots"], "outcomes": outcomes}
     )
     _refresh_watchers(poll)
+    pacts.settle_vote(poll, result, actor)
 
 
 @receiver(signals.rule_set_changed)

@@ -52,6 +52,9 @@ RUN_MEETINGS = [
     "deliberation.change_meeting",
 ]
 WATCH_MEETINGS = ["deliberation.view_council", "deliberation.view_meeting"]
+# Start resident pacts, house rules and management rules, and name their drafting committee.
+RUN_PACTS = ["deliberation.view_pact", "deliberation.add_pact", "deliberation.change_pact"]
+WATCH_PACTS = ["deliberation.view_pact"]
 
 PERMISSIONS_BY_KIND: dict[str, list[str]] = {
     Role.Kind.RESIDENTS_COMMITTEE: ADMIN
@@ -63,22 +66,30 @@ PERMISSIONS_BY_KIND: dict[str, list[str]] = {
     + RUN_POLLS
     + HANDLE_TOPICS
     + EDIT_CATALOG
-    + RUN_MEETINGS,
+    + RUN_MEETINGS
+    + RUN_PACTS,
     Role.Kind.OWNERS_COMMITTEE: ADMIN
     + VIEW_PLACES
     + VIEW_PEOPLE
     + VERIFY
     + RUN_POLLS
     + HANDLE_TOPICS
-    + RUN_MEETINGS,
-    Role.Kind.PROPERTY_COMPANY: ADMIN + VIEW_PLACES + WATCH_TOPICS + WATCH_MEETINGS,
-    Role.Kind.PARTY_ORGANISATION: ADMIN + VIEW_PLACES + WATCH_POLLS + WATCH_TOPICS + WATCH_MEETINGS,
+    + RUN_MEETINGS
+    + RUN_PACTS,
+    Role.Kind.PROPERTY_COMPANY: ADMIN + VIEW_PLACES + WATCH_TOPICS + WATCH_MEETINGS + WATCH_PACTS,
+    Role.Kind.PARTY_ORGANISATION: ADMIN
+    + VIEW_PLACES
+    + WATCH_POLLS
+    + WATCH_TOPICS
+    + WATCH_MEETINGS
+    + WATCH_PACTS,
     Role.Kind.SUPERVISORY_COMMITTEE: ADMIN
     + VIEW_PLACES
     + VIEW_PEOPLE
     + WATCH_POLLS
     + WATCH_TOPICS
-    + WATCH_MEETINGS,
+    + WATCH_MEETINGS
+    + WATCH_PACTS,
 }
 
 # Role kinds whose holders verify residents' claims to dwellings.

@@ -12,6 +12,16 @@ from .meetings import (
     SpeakerRequest,
     Stance,
 )
+from .pacts import (
+    Amendment,
+    AmendmentComment,
+    AmendmentPosition,
+    Article,
+    Pact,
+    PactEvent,
+    PactVersion,
+    Reconciliation,
+)
 from .people import Membership, Role, RoleGroup, User
 from .places import Building, Community, Compound, Dwelling
 from .scope import community_id_of
@@ -30,6 +40,14 @@ from .topics import (
 from .trace import TraceEntry, TraceHead
 
 __all__ = [
+    "Amendment",
+    "AmendmentComment",
+    "AmendmentPosition",
+    "Article",
+    "Pact",
+    "PactEvent",
+    "PactVersion",
+    "Reconciliation",
     "AgendaItem",
     "Attendance",
     "Council",

@@ -3,6 +3,7 @@
 from django.db import models
 
 from .meetings import Council, Meeting
+from .pacts import Pact
 from .people import Membership, Role
 from .places import Building, Community, Compound, Dwelling
 from .topics import CatalogEntry, Comment, Topic
@@ -13,7 +14,7 @@ def community_id_of(obj: models.Model) -> int | None:
     community."""
     if isinstance(obj, Community):
         return obj.pk
-    if isinstance(obj, Compound | Role | Topic | CatalogEntry | Council | Meeting):
+    if isinstance(obj, Compound | Role | Topic | CatalogEntry | Council | Meeting | Pact):
         return obj.community_id
     if isinstance(obj, Building):
         return obj.compound.community_id
@@ -26,6 +27,9 @@ def community_id_of(obj: models.Model) -> int | None:
     meeting = getattr(obj, "meeting", None)
     if isinstance(meeting, Meeting):
         return meeting.community_id
+    pact = getattr(obj, "pact", None)
+    if isinstance(pact, Pact):
+        return pact.community_id
     council = getattr(obj, "council", None)
     if isinstance(council, Council):
         return council.community_id

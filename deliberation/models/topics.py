@@ -493,6 +493,14 @@ class Notification(models.Model):
         related_name="+",
         verbose_name=_("meeting"),
     )
+    pact = models.ForeignKey(
+        "Pact",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("pact"),
+    )
     action = models.CharField(_("action"), max_length=60)
     text = models.CharField(_("text"), max_length=300)
     created_at = models.DateTimeField(_("time"), default=timezone.now)

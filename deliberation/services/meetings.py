@@ -96,8 +96,8 @@ def _record(actor, obj, action: str, *, before=None, after=None, public=True) ->
     trace.record(actor=actor, action=action, obj=obj, before=before, after=after, public=public)
 
 
-def _scope(place, entrance: str) -> dict[str, Any]:
-    """The scope fields of a council or meeting for `place` (one entrance of a building
+def scope_fields(place, entrance: str) -> dict[str, Any]:
+    """The scope fields of a council, meeting or pact for `place` (one entrance of a building
     if given)."""
     entrance = normalize_entrance(entrance)
     if isinstance(place, Community):
@@ -124,17 +124,17 @@ def _scope(place, entrance: str) -> dict[str, Any]:
     return fields | {"entrance": entrance}
 
 
-def _covers(council: Council, meeting: Meeting) -> bool:
-    """Whether the council's place takes in the whole of the meeting's scope."""
-    if council.community_id != meeting.community_id:
+def covers(council: Council, scoped) -> bool:
+    """Whether the council's place takes in the whole of a meeting's (or pact's) scope."""
+    if council.community_id != scoped.community_id:
         return False
     if council.building_id:
-        return council.building_id == meeting.building_id and council.entrance in (
+        return council.building_id == scoped.building_id and council.entrance in (
             "",
-            meeting.entrance,
+            scoped.entrance,
         )
     if council.compound_id:
-        return council.compound_id == meeting.compound_id
+        return council.compound_id == scoped.compound_id
     return True
 
 
@@ -252,7 +252,7 @@ def create_council(
         raise ValidationError(
             _("Keep the description under %(limit)s characters.") % {"limit": DESCRIPTION_MAX}
         )
-    council = Council(name=name, description=description, **_scope(place, entrance))
+    council = Council(name=name, description=description, **scope_fields(place, entrance))
     try:
         with transaction.atomic():
             council.save()
@@ -371,7 +371,7 @@ def _check_meeting(meeting: Meeting, *, new_start: bool) -> None:
             _("Give each speaker between %(low)s and %(high)s seconds.")
             % {"low": low, "high": high}
         )
-    if meeting.council is not None and not _covers(meeting.council, meeting):
+    if meeting.council is not None and not covers(meeting.council, meeting):
         raise ValidationError(
             _("The council of %(council)s does not cover %(scope)s.")
             % {"council": meeting.council.scope_label, "scope": meeting.scope_label}
@@ -433,7 +433,7 @@ def schedule_meeting(
         registration_limit=registration_limit,
         speaking_seconds=speaking_seconds,
         council=council,
-        **_scope(place, entrance),
+        **scope_fields(place, entrance),
     )
     if council is not None:
         officers = dict(
