@@ -14,17 +14,21 @@ from django.utils import timezone
 from deliberation.models import (
     Building,
     Community,
+    Council,
     Dwelling,
     Meeting,
     Membership,
+    Pact,
     Role,
     Topic,
     User,
 )
 from deliberation.services import imports, people, room
 from deliberation.services import meetings as meeting_services
+from deliberation.services import pacts as pact_services
 from deliberation.services import polls as poll_services
 from deliberation.services import topics as topic_services
+from deliberation.services.pacts import ArticleInput
 from polls.models import Poll
 
 COMMUNITY = "幸福里社区"
@@ -65,6 +69,45 @@ NEIGHBOURS = [
     ("+8613800000007", "赵大爷", ("幸福里一期", "3号楼", "2", 1)),
     ("+8613800000008", "吴先生", ("幸福里一期", "3号楼", "2", 2)),
     ("+8613800000009", "冯师傅", ("幸福里一期", "2号楼", "1", 3)),
+]
+# The demo's pacts: (heading, text) of the community's resident pact, and (chapter,
+# heading, text) of 幸福里一期's house rules.
+RESIDENT_PACT = [
+    ("邻里和睦", "邻里之间互相尊重、互相帮助，遇到矛盾先沟通协商，不恶语相向。"),
+    ("尊老爱幼", "关心社区里的老人、儿童和残疾人，困难家庭有需要时主动搭把手。"),
+    ("环境卫生", "爱护公共环境，垃圾分类投放，不乱扔杂物。"),
+    ("安全防范", "注意防火防盗，不在楼道内存放易燃物品，发现隐患及时报告。"),
+    ("移风易俗", "红白喜事从简办理，不在公共区域搭棚办事、燃放烟花爆竹。"),
+    ("参与议事", "积极参加社区议事和居民会议，对社区事务提出意见和建议。"),
+    ("附则", "本公约经居民会议通过后施行，由社区居民议事会负责解释。"),
+]
+HOUSE_RULES = [
+    ("第一章 总则", "目的", "为维护小区公共秩序和全体业主、住户的共同利益，制定本家规。"),
+    ("第一章 总则", "适用范围", "本家规适用于幸福里一期的全体业主、住户及其访客。"),
+    (
+        "第二章 文明居住",
+        "养宠",
+        "饲养犬只应当依法办理登记，出户时拴绳牵引，及时清理宠物粪便；"
+        "不得在楼道、电梯内放任宠物活动。",
+    ),
+    ("第二章 文明居住", "停车", "机动车按车位停放，不占用消防通道和绿地。"),
+    ("第二章 文明居住", "垃圾分类", "生活垃圾分类后投放到指定地点，大件垃圾预约清运。"),
+    (
+        "第二章 文明居住",
+        "噪声",
+        "装修施工应当在规定时间内进行；晚二十二时至次日七时，不得制造干扰邻居休息的噪声。",
+    ),
+    (
+        "第三章 物业服务与费用",
+        "物业费",
+        "业主应当按照物业服务合同按时交纳物业费；物业服务企业每半年公示收支情况。",
+    ),
+    (
+        "第三章 物业服务与费用",
+        "公共收益",
+        "利用小区共有部分取得的收益，扣除合理成本后属于全体业主，每年公布一次。",
+    ),
+    ("第四章 附则", "施行", "本家规经业主共同决定通过后施行，修改时亦同。"),
 ]
 ADMIN_PHONE = "+8613900000000"
 ELEVATOR_POLL = "3号楼2单元加装电梯及使用维修资金"
@@ -130,18 +173,20 @@ class Command(BaseCommand):
         self._polls(community, chair, rng)
         self._topics(community, staff)
         self._meetings(community, staff)
+        self._pacts(community, staff, rng)
         counts = {
             "dwellings": Dwelling.objects.filter(building__compound__community=community).count(),
             "verified": Membership.objects.filter(status="verified").count(),
             "pending": Membership.objects.filter(status="pending").count(),
             "topics": Topic.objects.filter(community=community).count(),
             "meetings": Meeting.objects.filter(community=community).count(),
+            "pacts": Pact.objects.filter(community=community).count(),
         }
         self.stdout.write(
             self.style.SUCCESS(
                 f"{COMMUNITY}: {counts['dwellings']} dwellings, {counts['verified']} verified "
                 f"and {counts['pending']} pending memberships, {counts['topics']} topics, "
-                f"{counts['meetings']} meetings."
+                f"{counts['meetings']} meetings, {counts['pacts']} pacts."
             )
         )
 
@@ -658,12 +703,179 @@ class Command(BaseCommand):
         meeting.refresh_from_db()
         meeting_services.publish_minutes(chair, meeting.minutes)
 
+    def _pacts(self, community: Community, staff: dict[str, User], rng: random.Random) -> None:
+        """The community's resident pact, adopted by the households; and 幸福里一期's house
+        rules, open for amendments, with amendments in every state."""
+        if Pact.objects.filter(community=community).exists():
+            return
+        self._resident_pact(community, staff["张主任"], rng)
+        self._house_rules(community, staff["刘委员"], rng)
+
+    def _resident_pact(self, community: Community, chair: User, rng: random.Random) -> None:
+        council = Council.objects.get(community=community, name="幸福里社区居民议事会")
+        pact = pact_services.create_pact(
+            chair,
+            kind=Pact.Kind.RESIDENT_PACT,
+            title="幸福里社区居民公约",
+            place=community,
+            committee=council,
+            summary="社区居民共同遵守的行为约定，由社区居民议事会起草，经居民会议通过。",
+            preamble="为建设和谐、文明、美丽的幸福里社区，经全体居民讨论，制定本公约。",
+            articles=[ArticleInput(text, heading) for heading, text in RESIDENT_PACT],
+        )
+        pact_services.open_amendments(
+            chair, pact, closes_at=timezone.now() + dt.timedelta(days=1), summary="征求意见稿"
+        )
+        crowd = self._crowd(community)
+        kept = pact_services.propose_amendment(
+            crowd[0],
+            pact,
+            article_key=3,
+            kind="replace",
+            heading="环境卫生",
+            text="爱护公共环境，垃圾分类投放，不乱扔杂物，不在楼道堆放物品，不占用消防通道。",
+            rationale="楼道堆物和占用消防通道是安全隐患，应当写进公约。",
+        )
+        refused = pact_services.propose_amendment(
+            crowd[1],
+            pact,
+            article_key=5,
+            kind="delete",
+            rationale="移风易俗是个人的事，不必写进公约。",
+        )
+        for user in crowd[2:9]:
+            pact_services.take_position(user, kept, "support")
+        pact_services.take_position(crowd[9], refused, "support")
+        for user in crowd[10:14]:
+            pact_services.take_position(user, refused, "oppose")
+        pact_services.decide_amendment(chair, kept, accept=True, reason="采纳，与消防要求一致。")
+        pact_services.decide_amendment(
+            chair, refused, accept=False, reason="红白喜事从简是多数居民的意见，予以保留。"
+        )
+        pact_services.consolidate(chair, pact)
+        version = pact_services.start_vote(chair, pact, summary="采纳一条修正案：环境卫生条款")
+        poll = version.poll
+        question = poll.questions.get()
+        options = {o.code: o.pk for o in question.options.all()}
+        entries = list(poll.roll.entries.order_by("pk"))
+        for entry in entries[: len(entries) * 2 // 3]:
+            choice = rng.choice(["yes"] * 8 + ["no", "abstain"])
+            poll_services.enter_paper_ballot(chair, poll, entry, {question.pk: options[choice]})
+        poll_services.close_poll(chair, poll)
+        poll_services.publish_result(chair, poll)
+
+    def _house_rules(self, community: Community, owners_chair: User, rng: random.Random) -> None:
+        named = {u.phone: u for u in User.objects.filter(phone__startswith="+86138")}
+        qian, sun_teacher, zhou, zhao, wu, feng = (named[p] for p, *_ in NEIGHBOURS)
+        yiqi = community.compounds.get(name="幸福里一期")
+        council = Council.objects.get(community=community, name="幸福里一期小区议事会")
+        for user, office in ((owners_chair, "chair"), (sun_teacher, "secretary"), (qian, "member")):
+            meeting_services.set_council_member(owners_chair, council, user, office)
+        pact = pact_services.create_pact(
+            owners_chair,
+            kind=Pact.Kind.HOUSE_RULES,
+            title="幸福里一期小区家规",
+            place=yiqi,
+            committee=council,
+            summary="养宠、停车、垃圾分类、噪声和物业费，大家的事大家定。征求意见期间，"
+            "一期的居民都可以对每一条提出修改、增补或删除的意见。",
+            preamble="为维护幸福里一期的居住秩序，营造整洁、安宁、和睦的居住环境，"
+            "全体业主和住户共同约定本家规。",
+            articles=[
+                ArticleInput(text, heading, chapter) for chapter, heading, text in HOUSE_RULES
+            ],
+        )
+        pact_services.open_amendments(
+            owners_chair,
+            pact,
+            closes_at=timezone.now() + dt.timedelta(days=14),
+            summary="征求意见稿",
+        )
+        keys = {a.heading: a.key for a in pact_services.latest_published(pact).articles.all()}
+        crowd = self._crowd(yiqi)
+        accepted = pact_services.propose_amendment(
+            wu,
+            pact,
+            article_key=keys["停车"],
+            kind="replace",
+            heading="停车",
+            text="机动车按车位停放，不占用消防通道和绿地；临时停车不超过两小时，"
+            "夜间二十二时后不在主干道停放。",
+            rationale="晚上主干道两边停满车，消防车和救护车进不来。",
+        )
+        inserted = pact_services.propose_amendment(
+            feng,
+            pact,
+            article_key=keys["垃圾分类"],
+            kind="insert_after",
+            heading="电动车",
+            text="电动自行车停放在指定车棚充电，不推入电梯和楼道，不私拉电线“飞线充电”。",
+            rationale="楼道充电起火的事故太多了，应当单列一条。",
+        )
+        rejected = pact_services.propose_amendment(
+            zhao,
+            pact,
+            article_key=keys["物业费"],
+            kind="delete",
+            rationale="物业服务不到位，家规不该要求按时交费。",
+        )
+        withdrawn = pact_services.propose_amendment(
+            zhou,
+            pact,
+            article_key=keys["垃圾分类"],
+            kind="replace",
+            heading="垃圾分类",
+            text="生活垃圾分类投放，每日早七点到九点、晚六点到八点定时投放。",
+            rationale="定时投放便于管理。",
+        )
+        waiting = pact_services.propose_amendment(
+            qian,
+            pact,
+            article_key=keys["噪声"],
+            kind="replace",
+            heading="噪声",
+            text="装修施工限于工作日八时至十二时、十四时至十八时，节假日不得进行产生噪声的施工；"
+            "晚二十二时至次日七时，不得在室内外制造干扰邻居休息的噪声。",
+            rationale="周末装修太吵，老人孩子休息不好。",
+        )
+        for amendment, supporters, opponents in (
+            (accepted, 9, 2),
+            (inserted, 12, 0),
+            (rejected, 1, 8),
+            (waiting, 6, 3),
+        ):
+            sample = rng.sample(crowd, supporters + opponents)
+            for user in sample[:supporters]:
+                pact_services.take_position(user, amendment, "support")
+            for user in sample[supporters:]:
+                pact_services.take_position(user, amendment, "oppose")
+        pact_services.comment_on_amendment(
+            crowd[0], waiting, "赞成，楼上周六早上七点就开始砸墙了。"
+        )
+        pact_services.comment_on_amendment(
+            crowd[1], rejected, "物业服务的问题应当通过业委会监督解决，和交费是两回事。"
+        )
+        pact_services.withdraw_amendment(zhou, withdrawn)
+        pact_services.decide_amendment(
+            owners_chair, accepted, accept=True, reason="采纳，已与物业核实主干道夜间停车问题。"
+        )
+        pact_services.decide_amendment(owners_chair, inserted, accept=True)
+        pact_services.decide_amendment(
+            owners_chair,
+            rejected,
+            accept=False,
+            reason="交纳物业费是业主的法定义务（民法典第九百四十四条）；服务质量问题另行协商解决。",
+        )
+
     def _crowd(self, place) -> list[User]:
         """The demo crowd's verified members in a compound or building, in the order they
         signed up."""
-        field = (
-            "dwelling__building" if isinstance(place, Building) else "dwelling__building__compound"
-        )
+        if isinstance(place, Community):
+            field = "dwelling__building__compound__community"
+        elif isinstance(place, Building):
+            field = "dwelling__building"
+        else:
+            field = "dwelling__building__compound"
         memberships = (
             Membership.objects.filter(
                 status=Membership.Status.VERIFIED,
