@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from difflib import SequenceMatcher
+
+from deliberation import pact_text
 
 from . import queries
 from .models import DisclosurePage
@@ -62,24 +63,18 @@ def _shorten(text: str, *, first: bool, last: bool, context: int) -> list[Piece]
 
 
 def char_diff(old: str, new: str, *, context: int = CONTEXT) -> tuple[Piece, ...]:
-    """`old` turned into `new`, as unchanged, deleted and inserted runs of characters."""
-    opcodes = SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    """`old` turned into `new`, as unchanged, deleted and inserted runs of characters
+    (the pacts' character difference), long unchanged runs cut down to their context."""
+    ops = pact_text.char_diff(old, new)
+    kinds = {pact_text.INSERT: INSERTED, pact_text.DELETE: DELETED}
     pieces: list[Piece] = []
-    for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
-        if tag == "equal":
+    for index, op in enumerate(ops):
+        if op.kind == pact_text.EQUAL:
             pieces.extend(
-                _shorten(
-                    old[i1:i2],
-                    first=index == 0,
-                    last=index == len(opcodes) - 1,
-                    context=context,
-                )
+                _shorten(op.text, first=index == 0, last=index == len(ops) - 1, context=context)
             )
-            continue
-        if i2 > i1:
-            pieces.append(Piece(DELETED, old[i1:i2]))
-        if j2 > j1:
-            pieces.append(Piece(INSERTED, new[j1:j2]))
+        else:
+            pieces.append(Piece(kinds[op.kind], op.text))
     return tuple(pieces)
 
 
