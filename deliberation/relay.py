@@ -7,6 +7,12 @@ encoded once and the same text frame goes to every local socket of the room: no
 channel-layer message, no deserialisation and no dispatch per socket. Events carry only
 what is public to the room, so nothing is filtered per person here.
 
+Each socket has its own outbox: the frames waiting for it, written in order by a task of
+its own, so delivering an event to the room puts it in every outbox and never waits for
+one socket. A socket that falls `OUTBOX_LIMIT` frames behind (a phone that stopped
+reading, its connection's buffer full) is dropped and closed with `CLOSE_TOO_SLOW`: its
+client reconnects and catches up by number, as after any lost connection.
+
 An event marked `"coalesce": True` is a refresh hint ("fetch the figures again"): of
 the hints of one type, a room forwards the first at once and then at most one per
 `COALESCE_INTERVAL`, always the last one received (a trailing edge), so 75 ballots a
@@ -36,12 +42,18 @@ logger = logging.getLogger(__name__)
 
 COALESCE_INTERVAL = 1.0
 """Seconds between two forwarded refresh hints of one type in one room."""
+OUTBOX_LIMIT = 256
+"""Frames that may wait for one socket; one more and the socket is dropped."""
+CLOSE_TOO_SLOW = 4408
+"""The close code of a socket dropped for falling too far behind."""
 
 
 class Socket(Protocol):
     """What the relay needs of a consumer: Channels' websocket consumers have it."""
 
     async def send(self, text_data: str | None = None) -> None: ...
+
+    async def close(self, code: int | None = None) -> None: ...
 
 
 def encode(event: dict[str, Any]) -> str:
@@ -65,15 +77,22 @@ class _Hints:
 
 
 @dataclass
+class _Outbox:
+    """The frames waiting for one socket, and the task that writes them to it in order."""
+
+    frames: asyncio.Queue
+    writer: asyncio.Task | None = None
+
+
+@dataclass
 class _Room:
     group: str
-    sockets: set = field(default_factory=set)
+    sockets: dict = field(default_factory=dict)  # each local socket and its outbox
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     busy: int = 0  # joins and leaves waiting for or holding the lock
     layer: Any = None
     channel: str | None = None
     listener: asyncio.Task | None = None
-    sending: asyncio.Lock = field(default_factory=asyncio.Lock)  # one event at a time
     hints: dict[str, _Hints] = field(default_factory=dict)
 
 
@@ -95,14 +114,21 @@ class Relay:
         async with self._locked(group) as room:
             if room.listener is None:
                 await self._subscribe(room)
-            room.sockets.add(socket)
+            if socket not in room.sockets:
+                outbox = room.sockets[socket] = _Outbox(asyncio.Queue(OUTBOX_LIMIT))
+                outbox.writer = asyncio.create_task(
+                    self._write(room, socket, outbox), name=f"relay {room.group} writer"
+                )
 
     async def leave(self, group: str, socket: Socket) -> None:
-        """Stop relaying to `socket`; the last local socket to leave unsubscribes."""
+        """Stop relaying to `socket` (what still waits for it is dropped); the last local
+        socket to leave unsubscribes."""
         if group not in self._rooms:
             return
         async with self._locked(group) as room:
-            room.sockets.discard(socket)
+            outbox = room.sockets.get(socket)
+            if outbox is not None:
+                self._forget(room, socket, outbox)
             if not room.sockets and room.listener is not None:
                 await self._unsubscribe(room)
 
@@ -153,18 +179,18 @@ class Relay:
             event = await room.layer.receive(room.channel)
             try:
                 if event.get("coalesce"):
-                    await self._hint(room, event)
+                    self._hint(room, event)
                 else:
-                    await self._deliver(room, event)
+                    self._deliver(room, event)
             except Exception:
                 logger.exception("The relay of %s could not forward an event", room.group)
 
-    async def _hint(self, room: _Room, event: dict) -> None:
+    def _hint(self, room: _Room, event: dict) -> None:
         hints = room.hints.setdefault(event.get("type", ""), _Hints())
         now = asyncio.get_running_loop().time()
         if hints.timer is None and now >= hints.sent_at + COALESCE_INTERVAL:
             hints.sent_at = now
-            await self._deliver(room, event)
+            self._deliver(room, event)
             return
         hints.held = event
         if hints.timer is None:
@@ -179,28 +205,63 @@ class Relay:
                 await asyncio.sleep(hints.sent_at + COALESCE_INTERVAL - loop.time())
                 event, hints.held = hints.held, None
                 hints.sent_at = loop.time()
-                await self._deliver(room, event)
+                self._deliver(room, event)
         except Exception:
             logger.exception("The relay of %s could not forward a held hint", room.group)
         finally:
             hints.timer = None
 
-    async def _deliver(self, room: _Room, event: dict) -> None:
+    def _deliver(self, room: _Room, event: dict) -> None:
+        """Put the event in every local socket's outbox: nothing here waits for a socket."""
         frame = encode(event)
-        dropped = []
-        async with room.sending:
-            for socket in list(room.sockets):
-                try:
-                    await socket.send(text_data=frame)
-                except Exception:
-                    logger.warning("Dropping a socket of %s whose send failed", room.group)
-                    room.sockets.discard(socket)
-                    dropped.append(socket)
-        if dropped and not room.sockets:
-            # Nobody is left to relay to: unsubscribe, unless a socket joins first.
-            chore = asyncio.create_task(self.leave(room.group, dropped[-1]))
-            self._chores.add(chore)
-            chore.add_done_callback(self._chores.discard)
+        slow = []
+        for socket, outbox in room.sockets.items():
+            try:
+                outbox.frames.put_nowait(frame)
+            except asyncio.QueueFull:
+                slow.append((socket, outbox))
+        for socket, outbox in slow:
+            logger.warning("Dropping a socket of %s too slow to keep up", room.group)
+            self._drop(room, socket, outbox)
+            self._chore(self._close(socket))
+
+    async def _write(self, room: _Room, socket: Socket, outbox: _Outbox) -> None:
+        """Write the socket's frames in order, until it leaves or a write fails."""
+        while True:
+            frame = await outbox.frames.get()
+            try:
+                await socket.send(text_data=frame)
+            except Exception:
+                logger.warning("Dropping a socket of %s whose send failed", room.group)
+                self._drop(room, socket, outbox)
+                return
+
+    async def _close(self, socket: Socket) -> None:
+        try:
+            await socket.close(code=CLOSE_TOO_SLOW)
+        except Exception:
+            logger.warning("Could not close a socket too slow to keep up", exc_info=True)
+
+    def _forget(self, room: _Room, socket: Socket, outbox: _Outbox) -> None:
+        """Stop writing to the socket: its writer is cancelled, its frames dropped."""
+        del room.sockets[socket]
+        if outbox.writer is not asyncio.current_task():
+            outbox.writer.cancel()
+
+    def _drop(self, room: _Room, socket: Socket, outbox: _Outbox) -> None:
+        """Forget a socket the relay gave up on, unless it left already; if nobody is left
+        to relay to, unsubscribe, unless a socket joins first."""
+        if room.sockets.get(socket) is not outbox:
+            return
+        self._forget(room, socket, outbox)
+        if not room.sockets:
+            self._chore(self.leave(room.group, socket))
+
+    def _chore(self, work) -> None:
+        """Run `work` on its own, holding on to it until it is done."""
+        chore = asyncio.create_task(work)
+        self._chores.add(chore)
+        chore.add_done_callback(self._chores.discard)
 
 
 _relays: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Relay] = weakref.WeakKeyDictionary()

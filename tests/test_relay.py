@@ -1,7 +1,8 @@
 """The per-process relay: one subscription per group and process whatever the number of
-sockets, each event encoded once for all of them, refresh hints coalesced, and a broken
-socket dropped without harming the others. With the in-memory channel layer, and with
-the Redis pub/sub layer too when `REDIS_URL` is set (as in CI's second run)."""
+sockets, each event encoded once for all of them, refresh hints coalesced, a broken
+socket dropped without harming the others, and a slow one holding nobody back. With the
+in-memory channel layer, and with the Redis pub/sub layer too when `REDIS_URL` is set (as
+in CI's second run)."""
 
 import asyncio
 import json
@@ -40,18 +41,26 @@ application = URLRouter([path("rooms/<str:group>/", RoomSocket.as_asgi())])
 
 
 class FakeSocket:
-    """A socket that records what it is sent, or fails to send when `broken`."""
+    """A socket that records what it is sent and how it was closed; it fails to send when
+    `broken`, and each send waits for `gate` when given (a client not reading)."""
 
-    def __init__(self, broken: bool = False):
+    def __init__(self, broken: bool = False, gate: asyncio.Event | None = None):
         self.broken = broken
+        self.gate = gate
         self.frames: list[str] = []
         self.attempts = 0
+        self.closed_with: list[int] = []
 
     async def send(self, text_data=None):
         self.attempts += 1
         if self.broken:
             raise ConnectionResetError("the phone went into a tunnel")
+        if self.gate is not None:
+            await self.gate.wait()
         self.frames.append(text_data)
+
+    async def close(self, code=None):
+        self.closed_with.append(code)
 
 
 @pytest.fixture(params=["memory", "redis"], autouse=True)
@@ -197,6 +206,52 @@ async def test_a_group_whose_only_socket_fails_is_discarded(layer):
     await layer.group_send("room.a", {"type": "event"})
 
     await until(lambda: subscriptions(layer, "room.a") == 0)
+
+
+def numbered(count: int) -> list[str]:
+    return [f'{{"type":"event","n":{n}}}' for n in range(count)]
+
+
+async def test_a_socket_that_writes_slowly_holds_nobody_back_and_gets_every_frame_in_order(
+    layer,
+):
+    gate = asyncio.Event()
+    slow, fast = FakeSocket(gate=gate), FakeSocket()
+    for socket in (slow, fast):
+        await relay.join("room.a", socket)
+
+    for n in range(10):
+        await layer.group_send("room.a", {"type": "event", "n": n})
+    await until(lambda: len(fast.frames) == 10)
+    assert slow.frames == []
+    gate.set()
+    await until(lambda: len(slow.frames) == 10)
+
+    assert slow.frames == fast.frames == numbered(10)
+    assert slow.closed_with == []
+    for socket in (slow, fast):
+        await relay.leave("room.a", socket)
+
+
+async def test_a_socket_too_far_behind_is_closed_with_4408_and_the_others_get_everything(
+    layer, monkeypatch
+):
+    monkeypatch.setattr(relay, "OUTBOX_LIMIT", 4)
+    stuck = FakeSocket(gate=asyncio.Event())
+    before, after = FakeSocket(), FakeSocket()
+    for socket in (before, stuck, after):
+        await relay.join("room.a", socket)
+
+    for n in range(10):
+        await layer.group_send("room.a", {"type": "event", "n": n})
+    await until(lambda: len(after.frames) == 10 and stuck.closed_with)
+
+    assert before.frames == after.frames == numbered(10)
+    assert stuck.closed_with == [relay.CLOSE_TOO_SLOW]
+    assert relay.current().watching("room.a") == 2
+    for socket in (before, after):
+        await relay.leave("room.a", socket)
+    assert subscriptions(layer, "room.a") == 0
 
 
 async def test_events_that_are_not_coalesced_all_arrive_in_order(layer):
