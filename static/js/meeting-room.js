@@ -1,10 +1,13 @@
 // The live room of a meeting (docs/live-protocol.md). The page is rendered by the
 // server and works without this script: every action is a plain form. This module
-// connects to /ws/meetings/<pk>/, keeps the room's event number (`seq`), applies each
-// numbered event once and in order, asks for what it missed when it sees a gap, and
-// reconnects with ?after=<seq>. While connected, the room's forms are sent over the
-// socket instead of being posted. Lists are re-rendered from the <template> elements the
-// server rendered with the same markup; what people wrote is set with textContent only.
+// connects to /ws/meetings/<pk>/, keeps the room's event number (`seq`) and applies each
+// numbered event once and in order. A frame that comes early is held for a moment in
+// case the missing ones follow; if the gap stays open the module asks for what it missed
+// (`resync`: one at a time, at most one a second), and when that fails or goes
+// unanswered it reconnects with ?after=<seq>, as after losing the connection. While
+// connected, the room's forms are sent over the socket instead of being posted. Lists
+// are re-rendered from the <template> elements the server rendered with the same markup;
+// what people wrote is set with textContent only.
 const root = document.getElementById("room");
 
 if (root && root.dataset.wsUrl && "WebSocket" in window) {
@@ -29,14 +32,19 @@ function startRoom(root) {
   const currentPoll = () => pollOf.get(currentItem) || null;
   let speakers = initial.speakers;
   let lastFloor = speakers.floor ? speakers.floor.request : null;
-  let awaitingResync = false;
   let socket = null;
+  let connects = 0;
   let delay = 1000;
   let refs = 0;
   const pending = new Map();
   // Server clock minus this device's clock, in ms, from the "at" of the events: the
   // freshest event gives the largest value (a replayed one is older).
   let offset = null;
+  const eventAt = (at) => {
+    if (typeof at !== "string") return;
+    const observed = Date.parse(at) - Date.now();
+    if (!Number.isNaN(observed)) offset = offset === null ? observed : Math.max(offset, observed);
+  };
 
   const format = (text, values) =>
     text.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
@@ -325,7 +333,7 @@ function startRoom(root) {
   const applySnapshot = (snapshot) => {
     const before = currentPoll();
     seq = snapshot.seq;
-    awaitingResync = false;
+    highest = seq;
     renderState(snapshot.meeting.state, snapshot.meeting.state_label);
     currentItem = snapshot.current_item;
     renderAgenda(snapshot.agenda);
@@ -368,25 +376,99 @@ function startRoom(root) {
     attendance: (frame) => renderAttendance(frame),
   };
 
-  const send = (message) => socket.send(JSON.stringify(message));
+  const live = () => socket !== null && socket.readyState === WebSocket.OPEN;
+  const send = (message) => { if (live()) socket.send(JSON.stringify(message)); };
+
+  // Numbered events that came early (more than one ahead of `seq`), by number, until
+  // the ones before them arrive or a resync answers. Bounded: what is left out is in
+  // the answer to the resync anyway.
+  const HELD_AT_MOST = 500;
+  const held = new Map();
+  // The highest number this page has heard of; behind while it is above `seq`.
+  let highest = seq;
+  // How long a gap may stay open before a resync, the least time between two
+  // resyncs, and how long to wait for the answer before reconnecting.
+  const GAP_WAIT = 1000;
+  const RESYNC_EVERY = 1000;
+  const RESYNC_TIMEOUT = 5000;
+  let gapTimer = null;
+  // The resync in flight ({ref, timer}), never more than one.
+  let resync = null;
+  let resyncs = 0;
+  let resyncSentAt = -Infinity;
+
+  const apply = (frame) => {
+    eventAt(frame.at);
+    seq = frame.seq;
+    const handle = SEQUENCED[frame.type];
+    if (handle) handle(frame);
+  };
+
+  // Apply the held frames that now follow in order, drop those already applied, and
+  // ask for the rest if a gap is still open.
+  const drain = () => {
+    for (const number of [...held.keys()]) if (number <= seq) held.delete(number);
+    while (held.has(seq + 1)) {
+      const frame = held.get(seq + 1);
+      held.delete(seq + 1);
+      apply(frame);
+    }
+    highest = Math.max(highest, seq, ...held.keys());
+    if (highest <= seq) {
+      clearTimeout(gapTimer);
+      gapTimer = null;
+    } else {
+      awaitGap();
+    }
+  };
+
+  // A gap is open: wait for the missing events (the channel layer may deliver events
+  // out of order), then send one resync, unless one is already in flight.
+  const awaitGap = () => {
+    if (gapTimer !== null || resync !== null) return;
+    const wait = Math.max(GAP_WAIT, resyncSentAt + RESYNC_EVERY - Date.now());
+    gapTimer = setTimeout(() => {
+      gapTimer = null;
+      if (highest > seq) requestResync();
+    }, wait);
+  };
+
+  const requestResync = () => {
+    if (!live() || resync !== null) return;
+    const ref = `resync-${++resyncs}`;
+    resync = { ref, timer: setTimeout(abandon, RESYNC_TIMEOUT) };
+    resyncSentAt = Date.now();
+    send({ type: "resync", after: seq, ref });
+  };
+
+  // The end of a catch-up (a snapshot or `resynced`): the resync in flight, if any,
+  // is answered, and this connection is known to work.
+  const caughtUp = () => {
+    if (resync !== null) {
+      clearTimeout(resync.timer);
+      resync = null;
+    }
+    delay = 1000;
+  };
+
+  const forgetSync = () => {
+    held.clear();
+    highest = seq;
+    clearTimeout(gapTimer);
+    gapTimer = null;
+    if (resync !== null) clearTimeout(resync.timer);
+    resync = null;
+  };
 
   const applySequenced = (frame) => {
     if (frame.seq <= seq) return;
-    if (frame.seq > seq + 1) {
-      // A gap: ask for what is missing; the replay comes in order after this.
-      if (!awaitingResync) {
-        awaitingResync = true;
-        send({ type: "resync", after: seq });
-      }
-      return;
+    if (frame.seq === seq + 1) {
+      apply(frame);
+    } else {
+      highest = Math.max(highest, frame.seq);
+      if (held.size < HELD_AT_MOST) held.set(frame.seq, frame);
     }
-    if (frame.at) {
-      const observed = Date.parse(frame.at) - Date.now();
-      if (!Number.isNaN(observed)) offset = offset === null ? observed : Math.max(offset, observed);
-    }
-    seq = frame.seq;
-    const apply = SEQUENCED[frame.type];
-    if (apply) apply(frame);
+    drain();
   };
 
   const settle = (ref) => {
@@ -406,15 +488,16 @@ function startRoom(root) {
     }
     switch (frame.type) {
       case "snapshot":
+        caughtUp();
         applySnapshot(frame);
+        drain();
         break;
       case "resynced":
-        awaitingResync = false;
-        if (frame.seq > seq) {
-          // Something was dropped on the way: ask again from where this page is.
-          awaitingResync = true;
-          send({ type: "resync", after: seq });
-        }
+        caughtUp();
+        // The replay came before this; a number above this page's means something was
+        // dropped on the way, and drain() asks again (not at once).
+        if (typeof frame.seq === "number") highest = Math.max(highest, frame.seq);
+        drain();
         break;
       case "presence":
         renderPresence(frame);
@@ -443,6 +526,11 @@ function startRoom(root) {
         break;
       }
       case "error":
+        if (resync !== null && frame.ref === resync.ref) {
+          // The server could not answer the resync: start again with ?after=<seq>.
+          abandon();
+          break;
+        }
         settle(frame.ref);
         showError(frame.message);
         break;
@@ -452,8 +540,6 @@ function startRoom(root) {
   };
 
   // ------------------------------------------------------------------ forms over the socket
-
-  const live = () => socket !== null && socket.readyState === WebSocket.OPEN;
 
   const messageOf = (form) => {
     const message = { type: form.dataset.type };
@@ -498,38 +584,57 @@ function startRoom(root) {
 
   // ------------------------------------------------------------------ the connection
 
+  // The connection is gone (or given up): forms are posted again until the next one.
+  const lost = (code) => {
+    socket = null;
+    forgetSync();
+    for (const ref of [...pending.keys()]) settle(ref);
+    if (who) who.hidden = true;
+    // 4401: signed out; 4404: no such meeting. The page still works by reloading.
+    if (code === 4401 || code === 4404) {
+      setStatus(strings.offline);
+      return;
+    }
+    // 4429: this page sent too much; wait longer before coming back.
+    if (code === 4429) delay = Math.max(delay, 10000);
+    setStatus(strings.reconnecting);
+    setTimeout(connect, delay + Math.random() * 500);
+    delay = Math.min(delay * 2, 30000);
+  };
+
+  // Give up this connection (a resync failed or went unanswered) and come back with
+  // ?after=<seq>, after the usual wait.
+  const abandon = () => {
+    const old = socket;
+    if (old === null) return;
+    lost(null);
+    old.close();
+  };
+
   const connect = () => {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    setStatus(socket === null ? strings.connecting : strings.reconnecting);
-    socket = new WebSocket(`${scheme}://${location.host}${root.dataset.wsUrl}?after=${seq}`);
-    socket.addEventListener("open", () => {
-      delay = 1000;
-      awaitingResync = false;
+    setStatus(connects++ === 0 ? strings.connecting : strings.reconnecting);
+    const ws = new WebSocket(`${scheme}://${location.host}${root.dataset.wsUrl}?after=${seq}`);
+    socket = ws;
+    ws.addEventListener("open", () => {
+      if (ws !== socket) return;
+      forgetSync();
       setStatus(strings.live);
       if (who) who.hidden = false;
     });
-    socket.addEventListener("message", (message) => {
+    ws.addEventListener("message", (message) => {
+      // A connection given up may still deliver what was on its way: not used.
+      if (ws !== socket) return;
       let frame;
       try {
         frame = JSON.parse(message.data);
       } catch (error) {
         return;
       }
-      onMessage(frame);
+      if (frame && typeof frame === "object") onMessage(frame);
     });
-    socket.addEventListener("close", (event) => {
-      for (const ref of [...pending.keys()]) settle(ref);
-      if (who) who.hidden = true;
-      // 4401: signed out; 4404: no such meeting. The page still works by reloading.
-      if (event.code === 4401 || event.code === 4404) {
-        setStatus(strings.offline);
-        return;
-      }
-      // 4429: this page sent too much; wait longer before coming back.
-      if (event.code === 4429) delay = Math.max(delay, 10000);
-      setStatus(strings.reconnecting);
-      setTimeout(connect, delay + Math.random() * 500);
-      delay = Math.min(delay * 2, 30000);
+    ws.addEventListener("close", (event) => {
+      if (ws === socket) lost(event.code);
     });
   };
 

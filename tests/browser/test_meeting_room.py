@@ -225,3 +225,199 @@ def test_two_pages_share_the_room_live(open_as, screenshot):
     screenshot(laptop, "31-meeting-room-chair")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE_VIEWPORT["width"], f"the phone page is {width}px wide"
+
+
+# ---------------------------------------------------------------------------- catching up
+#
+# The room's rules for numbered events (docs/live-protocol.md, "Joining, losing the
+# connection, catching up"), seen from a phone whose socket the test controls: it sees
+# what the room sends, can drop or reorder what the server sends, and can hand the room
+# frames of its own.
+
+CONTROL_SOCKETS = """
+window.openedSockets = [];
+window.roomHooks = { inbound: null, outbound: null };
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(...args) {
+    super(...args);
+    this.sent = [];
+    this.listeners = [];
+    window.openedSockets.push(this);
+  }
+  send(data) {
+    const frame = JSON.parse(data);
+    this.sent.push(frame);
+    const hook = window.roomHooks.outbound;
+    if (hook && hook(frame, this) === false) return;
+    super.send(data);
+  }
+  addEventListener(type, listener, options) {
+    if (type !== "message") return super.addEventListener(type, listener, options);
+    this.listeners.push(listener);
+    return super.addEventListener(type, (event) => {
+      const hook = window.roomHooks.inbound;
+      if (hook && hook(JSON.parse(event.data), this) === false) return;
+      listener(event);
+    }, options);
+  }
+  deliver(frame) {
+    const event = new MessageEvent("message", { data: JSON.stringify(frame) });
+    for (const listener of this.listeners) listener(event);
+  }
+};
+"""
+
+# What the room sent to ask for missed events, on every socket it opened.
+RESYNCS = "window.openedSockets.map((s) => s.sent.filter((f) => f.type === 'resync'))"
+
+
+@pytest.fixture
+def sitting_room(open_as):
+    """An open meeting and a resident's phone in its room, its socket under control."""
+    community = CommunityFactory(name="幸福里社区")
+    building = BuildingFactory(
+        compound=CompoundFactory(community=community, name="幸福里"), name="3号楼"
+    )
+    chair = verified_member(DwellingFactory(building=building), display_name="张主任")
+    resident = verified_member(DwellingFactory(building=building), display_name="赵大爷")
+    meeting = MeetingFactory(
+        community=community,
+        building=building,
+        compound=building.compound,
+        chair=chair,
+        title="3号楼议事会",
+        speaking_seconds=120,
+    )
+    AgendaItemFactory(meeting=meeting, title="停车位划线")
+    in_thread(room.open_meeting, chair, meeting)
+    in_thread(room.next_item, chair, meeting)
+
+    def enter(before=None):
+        if before is not None:
+            before(chair, resident, meeting)
+        phone = open_as(resident, PHONE_VIEWPORT)
+        phone.add_init_script(CONTROL_SOCKETS)
+        phone.goto(f"/meetings/{meeting.pk}/")
+        live(phone)
+        return phone
+
+    return meeting, chair, enter
+
+
+def post(chair, meeting, *texts) -> None:
+    for text in texts:
+        in_thread(room.post_comment, chair, meeting, text)
+
+
+def comment_texts(phone) -> list[str]:
+    return phone.locator("#room-comments .comment-text").all_inner_texts()
+
+
+def test_an_event_that_comes_early_waits_for_the_one_before_it(sitting_room):
+    meeting, chair, enter = sitting_room
+    phone = enter()
+    # The server's "第一条" reaches the phone only after its "第二条".
+    phone.evaluate("""() => {
+      let early = null;
+      window.roomHooks.inbound = (frame, socket) => {
+        if (frame.type !== "comment.posted") return true;
+        if (frame.comment.text === "第一条") { early = frame; return false; }
+        if (frame.comment.text === "第二条" && early) {
+          socket.deliver(frame);
+          socket.deliver(early);
+          return false;
+        }
+        return true;
+      };
+    }""")
+    post(chair, meeting, "第一条", "第二条")
+    expect(phone.locator("#room-comments .comment-text")).to_have_text(["第一条", "第二条"])
+    # The missing event came in time: nothing was asked again, nothing reconnected.
+    assert phone.evaluate(RESYNCS) == [[]]
+
+    post(chair, meeting, "第三条")
+    expect(phone.locator("#room-comments .comment-text")).to_have_text(
+        ["第一条", "第二条", "第三条"]
+    )
+    assert phone.evaluate(RESYNCS) == [[]]
+
+
+def test_a_burst_of_lost_events_is_asked_for_once(sitting_room):
+    meeting, chair, enter = sitting_room
+    phone = enter()
+    seq = meeting.events.order_by("-seq").values_list("seq", flat=True).first()
+    # Two of four events are lost on the way (not in the replay): two gaps in a row.
+    phone.evaluate("""() => {
+      const lose = new Set(["一", "三"]);
+      window.roomHooks.inbound = (frame) =>
+        !(frame.type === "comment.posted" && lose.delete(frame.comment.text));
+    }""")
+    post(chair, meeting, "一", "二", "三", "四")
+    expect(phone.locator("#room-comments .comment-text")).to_have_text(["一", "二", "三", "四"])
+    [[resync]] = phone.evaluate(RESYNCS)
+    assert resync["after"] == seq
+    assert resync["ref"].startswith("resync-")
+
+    # The room goes on: a later comment shows once.
+    post(chair, meeting, "五")
+    expect(phone.locator("#room-comments .comment-text")).to_have_text(
+        ["一", "二", "三", "四", "五"]
+    )
+    assert len(phone.evaluate(RESYNCS)[0]) == 1
+    assert phone.evaluate("window.openedSockets.length") == 1
+
+
+def test_a_refused_resync_makes_the_room_reconnect(sitting_room):
+    meeting, chair, enter = sitting_room
+    phone = enter()
+    # "甲" is lost; the server answers the resync with an error.
+    phone.evaluate("""() => {
+      window.roomHooks.inbound = (frame, socket) =>
+        socket !== window.openedSockets[0]
+        || !(frame.type === "comment.posted" && frame.comment.text === "甲");
+      window.roomHooks.outbound = (frame, socket) => {
+        if (frame.type !== "resync" || socket !== window.openedSockets[0]) return true;
+        setTimeout(() => socket.deliver({
+          type: "error", code: "server", message: "服务器出错", ref: frame.ref,
+        }));
+        return false;
+      };
+    }""")
+    post(chair, meeting, "甲", "乙")
+    expect(phone.locator("#room-comments .comment-text")).to_have_text(["甲", "乙"])
+    assert phone.evaluate("window.openedSockets.length") == 2
+    assert "?after=" in phone.evaluate("window.openedSockets[1].url")
+    live(phone)
+    # It was the room's own request that failed: nothing for the person to read.
+    expect(phone.locator("#room-errors")).to_be_hidden()
+
+    post(chair, meeting, "丙")
+    expect(phone.locator("#room-comments .comment-text")).to_have_text(["甲", "乙", "丙"])
+
+
+def test_an_unanswered_resync_is_the_only_one_then_the_room_reconnects(sitting_room):
+    meeting, chair, enter = sitting_room
+    phone = enter()
+    # The first socket loses "子" and "寅", and its resync never reaches the server.
+    phone.evaluate("""() => {
+      window.roomHooks.inbound = (frame, socket) =>
+        socket !== window.openedSockets[0]
+        || !(frame.type === "comment.posted" && ["子", "寅"].includes(frame.comment.text));
+      window.roomHooks.outbound = (frame, socket) =>
+        frame.type !== "resync" || socket !== window.openedSockets[0];
+    }""")
+    post(chair, meeting, "子", "丑")
+    phone.wait_for_function(f"{RESYNCS}[0].length === 1")
+    # Another gap while that resync is in flight.
+    post(chair, meeting, "寅", "卯")
+    phone.wait_for_function("window.openedSockets.length === 2")
+    # The first socket asked once, then the room gave it up and came back with ?after=.
+    assert len(phone.evaluate(RESYNCS)[0]) == 1
+    assert "?after=" in phone.evaluate("window.openedSockets[1].url")
+    expect(phone.locator("#room-comments .comment-text")).to_have_text(["子", "丑", "寅", "卯"])
+
+    post(chair, meeting, "辰")
+    expect(phone.locator("#room-comments .comment-text")).to_have_text(
+        ["子", "丑", "寅", "卯", "辰"]
+    )
