@@ -37,14 +37,24 @@ function startRoom(root) {
   let delay = 1000;
   let refs = 0;
   const pending = new Map();
-  // Server clock minus this device's clock, in ms, from the "at" of the events: the
-  // freshest event gives the largest value (a replayed one is older).
+  // Server clock minus this device's clock, in ms. The server's "now" (in the page, the
+  // snapshot and `resynced`) gives it when it arrives; without one, the "at" of the
+  // events estimates it: the freshest event gives the largest value (a replayed one is
+  // older).
   let offset = null;
+  let offsetFromServer = false;
+  const serverNow = (now) => {
+    const parsed = typeof now === "string" ? Date.parse(now) : NaN;
+    if (Number.isNaN(parsed)) return;
+    offset = parsed - Date.now();
+    offsetFromServer = true;
+  };
   const eventAt = (at) => {
-    if (typeof at !== "string") return;
+    if (offsetFromServer || typeof at !== "string") return;
     const observed = Date.parse(at) - Date.now();
     if (!Number.isNaN(observed)) offset = offset === null ? observed : Math.max(offset, observed);
   };
+  serverNow(initial.now);
 
   const format = (text, values) =>
     text.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
@@ -443,12 +453,14 @@ function startRoom(root) {
 
   // The end of a catch-up (a snapshot or `resynced`): the resync in flight, if any,
   // is answered, and this connection is known to work.
-  const caughtUp = () => {
+  const caughtUp = (frame) => {
     if (resync !== null) {
       clearTimeout(resync.timer);
       resync = null;
     }
     delay = 1000;
+    serverNow(frame.now);
+    tick();
   };
 
   const forgetSync = () => {
@@ -488,12 +500,12 @@ function startRoom(root) {
     }
     switch (frame.type) {
       case "snapshot":
-        caughtUp();
+        caughtUp(frame);
         applySnapshot(frame);
         drain();
         break;
       case "resynced":
-        caughtUp();
+        caughtUp(frame);
         // The replay came before this; a number above this page's means something was
         // dropped on the way, and drain() asks again (not at once).
         if (typeof frame.seq === "number") highest = Math.max(highest, frame.seq);

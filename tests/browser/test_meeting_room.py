@@ -421,3 +421,26 @@ def test_an_unanswered_resync_is_the_only_one_then_the_room_reconnects(sitting_r
     expect(phone.locator("#room-comments .comment-text")).to_have_text(
         ["子", "丑", "寅", "卯", "辰"]
     )
+
+
+def test_the_countdown_follows_the_servers_clock(sitting_room, screenshot):
+    meeting, chair, enter = sitting_room
+
+    def resident_speaks(chair, resident, meeting):
+        in_thread(room.raise_hand, resident, meeting)
+        in_thread(room.give_floor, chair, meeting)
+
+    phone = enter(before=resident_speaks)
+    expect(phone.locator("#room-countdown")).to_have_text(re.compile(r"^(1:[45]\d|2:00)$"))
+    # The server says its clock is a minute ahead of the phone's: a minute less is left.
+    seq = meeting.events.order_by("-seq").values_list("seq", flat=True).first()
+    phone.evaluate(
+        """(seq) => window.openedSockets.at(-1).deliver({
+          type: "resynced", seq, now: new Date(Date.now() + 60000).toISOString(),
+        })""",
+        seq,
+    )
+    expect(phone.locator("#room-countdown")).to_have_text(re.compile(r"^(0:[45]\d|1:00)$"))
+    screenshot(phone, "32-meeting-room-countdown-phone")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE_VIEWPORT["width"], f"the phone page is {width}px wide"
