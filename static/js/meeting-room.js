@@ -446,15 +446,16 @@ function startRoom(root) {
   const requestResync = () => {
     if (!live() || resync !== null) return;
     const ref = `resync-${++resyncs}`;
-    resync = { ref, timer: setTimeout(abandon, RESYNC_TIMEOUT) };
+    resync = { ref, timer: setTimeout(() => abandon(), RESYNC_TIMEOUT) };
     resyncSentAt = Date.now();
     send({ type: "resync", after: seq, ref });
   };
 
   // The end of a catch-up (a snapshot or `resynced`): the resync in flight, if any,
-  // is answered, and this connection is known to work.
+  // is answered (the server may name it by its ref; the catch-up on connecting has
+  // none), and this connection is known to work.
   const caughtUp = (frame) => {
-    if (resync !== null) {
+    if (resync !== null && (frame.ref == null || frame.ref === resync.ref)) {
       clearTimeout(resync.timer);
       resync = null;
     }
@@ -539,8 +540,9 @@ function startRoom(root) {
       }
       case "error":
         if (resync !== null && frame.ref === resync.ref) {
-          // The server could not answer the resync: start again with ?after=<seq>.
-          abandon();
+          // The server could not answer the resync: start again with ?after=<seq>; if
+          // it said this page sends too much (it then closes with 4429), later.
+          abandon(frame.code === "flood" ? 4429 : null);
           break;
         }
         settle(frame.ref);
@@ -615,11 +617,11 @@ function startRoom(root) {
   };
 
   // Give up this connection (a resync failed or went unanswered) and come back with
-  // ?after=<seq>, after the usual wait.
-  const abandon = () => {
+  // ?after=<seq>, after the usual wait (or the wait that the close `code` calls for).
+  const abandon = (code = null) => {
     const old = socket;
     if (old === null) return;
-    lost(null);
+    lost(code);
     old.close();
   };
 
