@@ -17,6 +17,7 @@ import uuid
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -107,8 +108,11 @@ MAX_MESSAGE_BYTES = 4096
 ID_MAX = 2**31 - 1  # the largest id or number a database column here holds
 FLOOD_BURST = 40
 FLOOD_RATE = 20.0  # messages a second, refilled continuously
+RESYNC_COST = 5  # a resync reads the database: it counts as this many messages
+HELD_LIMIT = 1000  # the room's events held while one client catches up, at most
 CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_NO_MEETING = 4404
+CLOSE_TOO_SLOW = relay.CLOSE_TOO_SLOW
 CLOSE_FLOOD = 4429
 
 
@@ -119,18 +123,23 @@ class _Bucket:
         self.tokens = float(FLOOD_BURST)
         self.at = time.monotonic()
 
-    def take(self) -> bool:
+    def take(self, cost: int = 1) -> bool:
         now = time.monotonic()
         self.tokens = min(FLOOD_BURST, self.tokens + (now - self.at) * FLOOD_RATE)
         self.at = now
-        if self.tokens < 1:
+        if self.tokens < cost:
             return False
-        self.tokens -= 1
+        self.tokens -= cost
         return True
 
 
 class BadMessage(ValueError):
     """A message that is not what the protocol says; its text is for the sender."""
+
+
+class ClientGone(StopConsumer):
+    """Writing to the client failed: it is gone. The consumer ends (and leaves the room)
+    instead of trying to tell it anything."""
 
 
 def _int(message: dict, field: str, *, required: bool = True) -> int | None:
@@ -262,8 +271,34 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
 
     channel_layer_alias = None  # the relay subscribes for every local socket
 
-    async def connect(self):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group = self.name = None  # set once it has joined the relay, the room
+        self.closed = False
         self.catching_up, self.held, self.seq = True, [], 0
+
+    async def __call__(self, scope, receive, send):
+        """The socket's whole life. However it ends (the client leaving, a failed send,
+        an error, the task cancelled; Channels calls disconnect() only for the first),
+        it leaves the relay and the room."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._leave()
+
+    async def _leave(self) -> None:
+        """Leave the relay and the room's record of who is here, once."""
+        group, name = self.group, self.name
+        self.group = self.name = None
+        self.catching_up, self.held = False, []
+        try:
+            if group is not None:
+                await relay.leave(group, self)
+        finally:
+            if name is not None:
+                await database_sync_to_async(room.leave_room)(name)
+
+    async def connect(self):
         self.bucket = _Bucket()
         self.language = _language(self.scope)
         await self.accept()
@@ -277,64 +312,92 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
         # Joined first, so that nothing broadcast while the catch-up is read is missed:
         # what arrives meanwhile is held, and sent after it unless it is already in it.
         await relay.join(self.group, self)
-        try:
-            with translation.override(self.language):
-                entered = await _enter(user, self.pk, self.name, _after(self.scope))
-            if entered is None:
-                await self.close(code=CLOSE_NO_MEETING)
-                return
-            self.role, frames = entered
-            await self._catch_up(frames)
-        except BaseException:
-            # Channels calls no disconnect() for a connect() that failed (the client
-            # went away mid catch-up): leave the relay and the room here.
-            await self.disconnect(None)
-            raise
+        with translation.override(self.language):
+            entered = await _enter(user, self.pk, self.name, _after(self.scope))
+        if entered is None:
+            await self.close(code=CLOSE_NO_MEETING)
+            return
+        self.role, frames = entered
+        await self._catch_up(frames)
 
     async def _catch_up(self, frames: list[dict]) -> None:
-        for frame in frames:
-            await self._send(frame)
-            self.seq = max(self.seq, frame.get("seq") or 0)
-        held, self.held, self.catching_up = self.held, [], False
-        for text in held:
-            seq = json.loads(text).get("seq")
-            if seq is None or seq > self.seq:
-                await super().send(text_data=text)
+        """Send the catch-up, then the room's events held meanwhile that it did not
+        include, again until none is left: only then do events go straight out."""
+        try:
+            for frame in frames:
+                await self._send(frame)
+                self.seq = max(self.seq, frame.get("seq") or 0)
+            while self.held and not self.closed:
+                held, self.held = self.held, []
+                for text in held:
+                    seq = json.loads(text).get("seq")
+                    if seq is None or seq > self.seq:
+                        await self._write(text)
+                        self.seq = seq or self.seq
+        finally:
+            self.catching_up, self.held = False, []
 
     async def send(self, text_data=None, bytes_data=None, close=False):
-        """The relay's way in: while the catch-up is being sent, the room's events wait."""
+        """The relay's way in: while the catch-up is being sent, the room's events wait.
+        A client so slow that `HELD_LIMIT` of them wait is closed; it reconnects."""
+        if self.closed:
+            return
         if self.catching_up and text_data is not None and not close:
+            if len(self.held) >= HELD_LIMIT:
+                await self.close(code=CLOSE_TOO_SLOW)
+                return
             self.held.append(text_data)
             return
         await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
 
-    async def _send(self, frame: dict) -> None:
-        await super().send(text_data=json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+    async def close(self, code=None, reason=None):
+        """Close from our side, once: what the client sends afterwards is dropped unread
+        and the room's events are no longer written to it."""
+        if self.closed:
+            return
+        self.closed, self.held = True, []
+        try:
+            await super().close(code=code, reason=reason)
+        except Exception as error:
+            raise ClientGone from error
 
-    async def disconnect(self, code):
-        if hasattr(self, "group"):
-            await relay.leave(self.group, self)
-        if hasattr(self, "name"):
-            await database_sync_to_async(room.leave_room)(self.name)
+    async def _send(self, frame: dict) -> None:
+        await self._write(json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+
+    async def _write(self, text: str) -> None:
+        """Write to the client now; a client that cannot be written to is gone."""
+        if self.closed:
+            return
+        try:
+            await super().send(text_data=text)
+        except Exception as error:
+            raise ClientGone from error
 
     async def receive(self, text_data=None, bytes_data=None):
-        if not self.bucket.take():
-            await self._error("flood", _("Too many messages: this connection is closed."))
-            await self.close(code=CLOSE_FLOOD)
-            return
+        if self.closed:
+            return  # closed by us (flooding, too slow): nothing more is carried out
         ref = None
         with translation.override(self.language):
+            if not self.bucket.take():
+                await self._flood()
+                return
             try:
                 message = self._parse(text_data, bytes_data)
                 ref = message.get("ref")
                 if message["type"] == "resync":
-                    await self._resync(_int(message, "after"))
+                    after = _int(message, "after")
+                    if not self.bucket.take(RESYNC_COST - 1):
+                        await self._flood(ref)
+                        return
+                    await self._resync(after, ref)
                     return
                 if message["type"] not in ACTIONS:
                     raise BadMessage(
                         _("Unknown message type “%(type)s”.") % {"type": message["type"][:40]}
                     )
                 reply = await database_sync_to_async(_handle)(self.user, self.pk, message)
+            except ClientGone:
+                raise
             except BadMessage as error:
                 await self._error("invalid", str(error), ref)
             except PermissionDenied as error:
@@ -372,18 +435,24 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
             raise BadMessage(_("“ref” must be text of at most 40 characters."))
         return message
 
-    async def _resync(self, after: int) -> None:
+    async def _resync(self, after: int, ref: str | None) -> None:
         """Send what the client says it missed; meanwhile the room's events are held, as
-        on joining, so none is sent twice or out of order."""
+        on joining, so none is sent twice or out of order. The answer's last frame (the
+        `resynced`, or the snapshot) carries the message's `ref`."""
         self.catching_up = True
         try:
             meeting = Meeting(pk=self.pk)
             frames = await database_sync_to_async(_catch_up)(self.user, meeting, after)
-        except Exception:
-            self.catching_up = False
-            raise
-        self.seq = 0 if frames[0]["type"] == "snapshot" else after
-        await self._catch_up(frames)
+            if ref is not None:
+                frames[-1] = {**frames[-1], "ref": ref}
+            self.seq = 0 if frames[0]["type"] == "snapshot" else after
+            await self._catch_up(frames)
+        finally:
+            self.catching_up, self.held = False, []
+
+    async def _flood(self, ref=None) -> None:
+        await self._error("flood", _("Too many messages: this connection is closed."), ref)
+        await self.close(code=CLOSE_FLOOD)
 
     async def _error(self, code: str, message: str, ref=None) -> None:
         await self._send({"type": "error", "code": code, "message": message, "ref": ref})

@@ -10,10 +10,11 @@ import pytest_asyncio
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
+from uvicorn.protocols.utils import ClientDisconnected
 
 from config.asgi import application
 from deliberation import consumers, relay
-from deliberation.models import Meeting, RoomComment, RoomEvent, SpeakerRequest
+from deliberation.models import Meeting, Presence, RoomComment, RoomEvent, SpeakerRequest
 from deliberation.services import room
 
 from .factories import (
@@ -62,14 +63,14 @@ async def people():
     return await database_sync_to_async(People)()
 
 
-async def join(meeting, user=None, after=None, *, expect="snapshot"):
+async def join(meeting, user=None, after=None, *, expect="snapshot", app=application):
     """A socket in the room once its catch-up frame has come (the relay then relays the
     room's events to it)."""
     headers = [(b"origin", ORIGIN), (b"host", b"127.0.0.1:8000")]
     if user is not None:
         headers.append((b"cookie", await database_sync_to_async(_cookie)(user)))
     path = f"/ws/meetings/{meeting.pk}/" + (f"?after={after}" if after is not None else "")
-    socket = WebsocketCommunicator(application, path, headers=headers)
+    socket = WebsocketCommunicator(app, path, headers=headers)
     connected, _ = await socket.connect()
     assert connected
     if expect:
@@ -101,6 +102,53 @@ async def next_of(socket, kind: str, where=lambda frame: True) -> dict:
 
 async def event_count(meeting) -> int:
     return await RoomEvent.objects.filter(meeting=meeting).acount()
+
+
+async def until_closed(socket) -> int:
+    """The code the server closed the socket with, whatever came before."""
+    for _ in range(1000):
+        output = await socket.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            return output["code"]
+    raise AssertionError("the socket was never closed")
+
+
+class Transport:
+    """The server's side of the sockets: once the client is `gone`, writing to it fails
+    as it does in uvicorn; `on_write` sees each message before it is written."""
+
+    def __init__(self):
+        self.gone = False
+        self.on_write = None
+
+    async def app(self, scope, receive, send):
+        async def write(message):
+            if self.gone:
+                raise ClientDisconnected()
+            if self.on_write is not None:
+                await self.on_write(message)
+            await send(message)
+
+        await application(scope, receive, write)
+
+
+@pytest.fixture
+def made(monkeypatch) -> list:
+    """The room consumers made during the test."""
+    made = []
+    init = consumers.MeetingRoomConsumer.__init__
+
+    def recording_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(consumers.MeetingRoomConsumer, "__init__", recording_init)
+    return made
+
+
+def numbered(seq: int, mark: str) -> str:
+    """A room event as the relay hands it to a socket."""
+    return json.dumps({"type": "test.event", "seq": seq, "mark": mark}, separators=(",", ":"))
 
 
 # ---------------------------------------------------------------------------- connecting
@@ -275,6 +323,53 @@ async def test_a_client_that_floods_is_closed_with_4429(people):
     raise AssertionError("the flooding client was never closed")
 
 
+async def test_nothing_a_client_sends_after_its_flood_close_is_carried_out(people, monkeypatch):
+    monkeypatch.setattr(consumers, "FLOOD_RATE", 0.0)
+    socket = await join(people.meeting, people.resident)
+    for _ in range(consumers.FLOOD_BURST + 1):
+        await socket.send_to(text_data='{"type": "nothing"}')
+    assert await until_closed(socket) == consumers.CLOSE_FLOOD
+    monkeypatch.setattr(consumers, "FLOOD_RATE", 1e9)  # as if enough time had passed
+
+    await socket.send_json_to({"type": "comment.post", "text": "关了还说"})
+    await socket.send_to(text_data='{"type": "nothing"}')
+    await socket.disconnect(timeout=5)
+
+    assert socket.output_queue.empty()
+    assert not await RoomComment.objects.aexists()
+
+
+async def test_a_resync_costs_five_messages_of_the_flood_allowance(people, monkeypatch):
+    monkeypatch.setattr(consumers, "FLOOD_RATE", 0.0)
+    socket = await join(people.meeting, people.resident)
+    seq = socket.first["seq"]
+    for n in range(consumers.FLOOD_BURST // consumers.RESYNC_COST - 1):
+        await socket.send_json_to({"type": "resync", "after": seq, "ref": f"r{n}"})
+        assert (await next_of(socket, "resynced"))["ref"] == f"r{n}"
+    await socket.send_json_to({"type": "presence.who"})
+    await next_of(socket, "presence.who")  # four messages' worth left: not enough
+
+    await socket.send_json_to({"type": "resync", "after": seq, "ref": "one too many"})
+
+    error = await next_of(socket, "error")
+    assert (error["code"], error["ref"]) == ("flood", "one too many")
+    assert await until_closed(socket) == consumers.CLOSE_FLOOD
+
+
+async def test_the_answer_to_a_resync_carries_its_ref(people):
+    socket = await join(people.meeting, people.resident)
+    seq = socket.first["seq"]
+
+    await socket.send_json_to({"type": "resync", "after": seq, "ref": "gap"})
+    assert (await next_of(socket, "resynced"))["ref"] == "gap"
+    await socket.send_json_to({"type": "resync", "after": seq + 100, "ref": "ahead"})
+    assert (await next_of(socket, "snapshot"))["ref"] == "ahead"
+    await socket.send_json_to({"type": "resync", "after": "x", "ref": "bad"})
+    error = await next_of(socket, "error")
+    assert (error["code"], error["ref"]) == ("invalid", "bad")
+    await socket.disconnect()
+
+
 async def test_a_message_that_fails_on_the_server_keeps_the_socket_open(people, monkeypatch):
     def broken(user, meeting, text):
         raise RuntimeError("the database went away")
@@ -378,6 +473,85 @@ async def test_events_broadcast_while_a_client_catches_up_are_held_not_lost(peop
     await socket.disconnect()
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        '{"type": "resync", "after": 1}',
+        '{"type": "presence.who"}',
+        "not json",
+    ],
+)
+async def test_a_client_gone_when_answered_leaves_the_room_and_the_relay(
+    people, made, caplog, message
+):
+    transport = Transport()
+    socket = await join(people.meeting, people.resident, app=transport.app)
+    (consumer,) = made
+    transport.gone = True
+
+    await socket.send_to(text_data=message)
+    await socket.wait(timeout=5)  # the consumer ends, without waiting for a disconnect
+
+    assert not await Presence.objects.aexists()
+    assert relay.current().watching(people.meeting.group_name) == 0
+    assert (consumer.catching_up, consumer.held) == (False, [])
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
+
+
+async def test_a_client_that_falls_too_far_behind_while_catching_up_is_closed_with_4408(
+    people, made, monkeypatch
+):
+    monkeypatch.setattr(consumers, "HELD_LIMIT", 3)
+    catch_up = consumers.MeetingRoomConsumer._catch_up
+
+    async def while_events_pour_in(self, frames):
+        for n in range(consumers.HELD_LIMIT + 1):
+            await self.send(text_data=numbered(1000 + n, "late"))  # as the relay does
+        await catch_up(self, frames)
+
+    monkeypatch.setattr(consumers.MeetingRoomConsumer, "_catch_up", while_events_pour_in)
+    socket = await join(people.meeting, people.resident, expect=None)
+
+    assert await socket.receive_output(timeout=5) == {
+        "type": "websocket.close",
+        "code": consumers.CLOSE_TOO_SLOW,
+    }
+    assert made[0].held == []
+    await socket.disconnect()
+    assert not await Presence.objects.aexists()
+
+
+async def test_events_held_during_a_catch_up_are_all_sent_before_any_goes_straight_out(
+    people, made, monkeypatch
+):
+    """An event that reaches the socket while the held ones are being written is held
+    too, and written after them, not before."""
+    transport = Transport()
+    catch_up = consumers.MeetingRoomConsumer._catch_up
+    seq = {}
+
+    async def with_two_held(self, frames):
+        seq["snapshot"] = frames[-1]["seq"]
+        for n in (1, 2):
+            await self.send(text_data=numbered(seq["snapshot"] + n, f"held {n}"))
+        await catch_up(self, frames)
+
+    async def an_event_arrives_meanwhile(message):
+        if '"mark":"held 1"' in message.get("text", ""):
+            await made[0].send(text_data=numbered(seq["snapshot"] + 3, "meanwhile"))
+
+    monkeypatch.setattr(consumers.MeetingRoomConsumer, "_catch_up", with_two_held)
+    transport.on_write = an_event_arrives_meanwhile
+    socket = await join(people.meeting, people.resident, app=transport.app)
+
+    marks = []
+    while len(marks) < 3:  # presence refreshes come and go
+        frame = await socket.receive_json_from(timeout=5)
+        marks += [frame["mark"]] if "mark" in frame else []
+    assert marks == ["held 1", "held 2", "meanwhile"]
+    await socket.disconnect()
+
+
 async def test_leaving_forgets_the_connection(people):
     socket = await join(people.meeting, people.resident)
     await socket.disconnect()
@@ -385,6 +559,5 @@ async def test_leaving_forgets_the_connection(people):
         if not relay.current().watching(people.meeting.group_name):
             break
         await asyncio.sleep(0.01)
-    from deliberation.models import Presence
 
     assert not await Presence.objects.aexists()
