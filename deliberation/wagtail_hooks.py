@@ -21,7 +21,7 @@ from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
-from . import admin_views, meeting_admin, policies, queries, topic_admin
+from . import admin_views, meeting_admin, pact_admin, policies, queries, topic_admin
 from .models import (
     Building,
     Community,
@@ -603,3 +603,23 @@ def register_meeting_urls():
         path("meetings/", include((meeting_admin.urlpatterns, "meeting_admin"))),
         path("councils/", include((meeting_admin.council_urlpatterns, "council_admin"))),
     ]
+
+
+# ---------------------------------------------------------------------------- pacts
+
+
+@hooks.register("register_admin_menu_item")
+def register_pacts_menu_item():
+    return SeatMenuItem(
+        gettext_lazy("Pacts"),
+        reverse("pact_admin:index"),
+        name="pacts",
+        icon_name="doc-full",
+        order=167,
+        permission="deliberation.view_pact",
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_pact_urls():
+    return [path("pacts/", include((pact_admin.urlpatterns, "pact_admin")))]
