@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from deliberation import queries
@@ -480,6 +482,50 @@ def test_a_participant_entering_a_sitting_meeting_attends_it_online_once(sitting
     room.leave_room("c1")
     room.leave_room("c2")
     assert not Presence.objects.exists()
+
+
+@pytest.fixture
+def locks(monkeypatch) -> list:
+    """The meetings `room.locked` locks during the test."""
+    taken = []
+    lock = room.locked
+
+    def recording_lock(meeting):
+        taken.append(meeting.pk)
+        return lock(meeting)
+
+    monkeypatch.setattr(room, "locked", recording_lock)
+    return taken
+
+
+def test_only_a_participant_not_yet_attending_waits_for_the_rooms_lock(
+    sitting, neighbour, observer, locks
+):
+    room.enter_room(neighbour, sitting, "c1")
+    assert locks == [sitting.pk]
+    room.enter_room(neighbour, sitting, "c2")
+    room.enter_room(observer, sitting, "c3")
+    assert locks == [sitting.pk]
+    assert Attendance.objects.get(meeting=sitting).user == neighbour
+    assert queries.room_presence(sitting)["total"] == 2
+
+
+def test_nobody_waits_for_the_lock_of_a_closed_meeting(sitting, chair, neighbour, locks):
+    closed = room.close_meeting(chair, sitting)
+    locks.clear()
+    room.enter_room(neighbour, closed, "c1")
+    assert locks == []
+    assert not Attendance.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite takes no row locks")
+def test_the_rooms_lock_leaves_rows_pointing_at_the_meeting_free(sitting):
+    """FOR NO KEY UPDATE: a presence or a comment referring to the meeting is written
+    while the room's lock is held (FOR UPDATE would make it wait)."""
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        room.locked(sitting)
+    (lock,) = [q["sql"] for q in captured.captured_queries if "FOR " in q["sql"]]
+    assert lock.endswith("FOR NO KEY UPDATE")
 
 
 def test_an_observer_is_present_but_does_not_attend(sitting, observer):

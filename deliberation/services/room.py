@@ -39,8 +39,11 @@ from ..sanitize import clean_required
 
 def locked(meeting: Meeting) -> Meeting:
     """The meeting as stored now, its row locked until the transaction ends: every
-    change to the room goes through here, so its events are numbered one at a time."""
-    return Meeting.objects.select_for_update().get(pk=meeting.pk)
+    change to the room goes through here, so its events are numbered one at a time.
+    The lock only serializes these changes (none changes the meeting's key), so it is
+    PostgreSQL's FOR NO KEY UPDATE: rows that point at the meeting (a presence, a
+    comment) are still written meanwhile."""
+    return Meeting.objects.select_for_update(no_key=True).get(pk=meeting.pk)
 
 
 def frame(event: RoomEvent) -> dict:
@@ -508,8 +511,15 @@ def enter_room(user, meeting: Meeting, channel_name: str) -> str:
     participant = policies.room_allows(role, policies.PARTICIPANT)
     building_id = queries.room_building_ids(meeting, [user.pk]).get(user.pk)
     now = timezone.now()
+    # Only a participant not yet recorded may have to be, and never in a closed meeting
+    # (closing is final): everyone else enters without waiting for the room's lock.
+    may_attend = (
+        participant
+        and meeting.state != S.CLOSED
+        and not Attendance.objects.filter(meeting=meeting, user=user).exists()
+    )
     with transaction.atomic():
-        if participant:
+        if may_attend:
             # Decided on the meeting as locked now: the chair opening or closing it at
             # this moment neither leaves the participant out nor records them in a
             # closed meeting.
@@ -522,7 +532,7 @@ def enter_room(user, meeting: Meeting, channel_name: str) -> str:
             building_id=building_id,
             since=now,
         )
-        if participant and meeting.state in SITTING and _attend(meeting, user, building_id, now):
+        if may_attend and meeting.state in SITTING and _attend(meeting, user, building_id, now):
             _emit_attendance(meeting)
         _broadcast_presence(meeting)
     return role
