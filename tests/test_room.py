@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from deliberation import queries
 from deliberation.models import (
@@ -99,6 +99,16 @@ def test_the_chair_opens_pauses_resumes_and_closes_the_meeting(meeting, chair):
         )
     )
     assert {"meeting.opened", "meeting.paused", "meeting.resumed", "meeting.closed"} <= actions
+
+
+def test_the_state_label_everyone_is_sent_is_in_the_sites_language_not_the_chairs(
+    sitting, chair, settings
+):
+    settings.LANGUAGE_CODE = "zh-hans"
+    with translation.override("en"):
+        room.pause_meeting(chair, sitting)
+    event = RoomEvent.objects.filter(meeting=sitting).latest("seq")
+    assert event.data == {"state": "paused", "state_label": "暂停"}
 
 
 @pytest.mark.parametrize(

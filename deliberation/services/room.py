@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
@@ -143,11 +144,11 @@ def _move(chair, meeting: Meeting, step: str) -> Meeting:
             meeting.closed_at = now
             fields += ["closed_at", "current_item"]
         meeting.save(update_fields=fields)
-        emit(
-            meeting,
-            "meeting.state",
-            {"state": meeting.state, "state_label": str(meeting.get_state_display())},
-        )
+        # One event for the whole room, stored and replayed: its label is in the site's
+        # language, not in whichever the chair happens to use.
+        with translation.override(settings.LANGUAGE_CODE):
+            label = str(meeting.get_state_display())
+        emit(meeting, "meeting.state", {"state": meeting.state, "state_label": label})
         if step == "open":
             _attend_those_present(meeting, now)
         _record(chair, meeting, f"meeting.{STEP_ACTIONS[step]}", after={"from": before})
