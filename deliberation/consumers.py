@@ -21,7 +21,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from polls import policies as poll_policies
@@ -261,7 +261,7 @@ def _catch_up(user, meeting: Meeting, after: int | None) -> list[dict]:
     if frames is None:
         return [queries.room_snapshot(meeting, user)]
     last = frames[-1]["seq"] if frames else after
-    return [*frames, {"type": "resynced", "seq": last}]
+    return [*frames, {"type": "resynced", "seq": last, "now": timezone.now().isoformat()}]
 
 
 class MeetingRoomConsumer(AsyncWebsocketConsumer):

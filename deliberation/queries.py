@@ -2,6 +2,7 @@
 
 from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from polls.models import Participation, Poll, RollEntry
 
@@ -435,7 +436,8 @@ def room_agenda(meeting: Meeting) -> list[dict]:
 
 def room_snapshot(meeting: Meeting, user) -> dict:
     """Everything the room shows, as of the meeting's last event (`seq`): what a client
-    gets on joining, or when it is too far behind to be sent what it missed."""
+    gets on joining, or when it is too far behind to be sent what it missed. `now` is
+    the server's clock, for the client's countdowns."""
     meeting = Meeting.objects.select_related("current_item__poll", "chair", "secretary").get(
         pk=meeting.pk
     )
@@ -453,6 +455,7 @@ def room_snapshot(meeting: Meeting, user) -> dict:
     return {
         "type": "snapshot",
         "seq": meeting.last_seq,
+        "now": timezone.now().isoformat(),
         "role": role,
         "you": {"user": getattr(user, "pk", None), "name": str(user) if role else "", "hand": hand},
         "meeting": {

@@ -2,12 +2,15 @@
 speakers, votes and presence — each numbered in the room's sequence, refused with a
 clear message and no change when not allowed."""
 
-from datetime import timedelta
+import json
+import re
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from deliberation import queries
@@ -602,6 +605,17 @@ def test_the_snapshot_shows_the_room_as_of_its_number(sitting, chair, neighbour)
     assert snapshot["you"]["hand"] == SpeakerRequest.objects.get().pk
     assert [c["text"] for c in snapshot["comments"]] == ["你好"]
     assert snapshot["meeting"]["state"] == "open"
+
+
+def test_the_meeting_page_gives_the_room_script_the_servers_time(sitting, neighbour, client):
+    client.force_login(neighbour)
+    before = timezone.now()
+    page = client.get(reverse("deliberation:meeting", args=[sitting.pk]))
+    after = timezone.now()
+    script = re.search(r'<script id="room-initial"[^>]*>(.*?)</script>', page.content.decode())
+    initial = json.loads(script[1])
+    assert initial["seq"] == sitting.last_seq
+    assert before <= datetime.fromisoformat(initial["now"]) <= after
 
 
 def test_the_snapshot_makes_the_same_number_of_queries_with_many_comments(

@@ -4,12 +4,14 @@ up after a lost connection with nothing missing and nothing twice."""
 
 import asyncio
 import json
+from datetime import datetime
 
 import pytest
 import pytest_asyncio
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
+from django.utils import timezone
 from uvicorn.protocols.utils import ClientDisconnected
 
 from config.asgi import application
@@ -413,10 +415,22 @@ async def test_a_client_that_reconnects_gets_exactly_what_it_missed(people):
     numbered = [f for f in frames if "seq" in f and f["type"] != "resynced"]
     assert [f["seq"] for f in numbered] == [seq + 1, seq + 2, seq + 3]
     assert [f["comment"]["text"] for f in numbered] == [f"错过的第{n}条" for n in range(3)]
-    assert frames[-1] == {"type": "resynced", "seq": seq + 3}
+    assert frames[-1] == {"type": "resynced", "seq": seq + 3, "now": frames[-1]["now"]}
     await post(people.meeting, people.chair, "新的一条")
     assert (await next_of(back, "comment.posted"))["seq"] == seq + 4
     await back.disconnect()
+
+
+async def test_the_snapshot_and_the_end_of_a_replay_tell_the_servers_time(people):
+    before = timezone.now()
+    socket = await join(people.meeting, people.resident)
+    await socket.send_json_to({"type": "resync", "after": socket.first["seq"]})
+    resynced = await next_of(socket, "resynced")
+    after = timezone.now()
+
+    assert before <= datetime.fromisoformat(socket.first["now"]) <= after
+    assert before <= datetime.fromisoformat(resynced["now"]) <= after
+    await socket.disconnect()
 
 
 @pytest.mark.parametrize("after", ["²", "-1", "x", "99999999999999999999"])

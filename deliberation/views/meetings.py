@@ -270,6 +270,7 @@ def _meeting_page(
         "room_strings": _room_strings(),
         "room_initial": {
             "seq": snapshot["seq"],
+            "now": snapshot["now"],
             "you": snapshot["you"],
             "current_item": snapshot["current_item"],
             "agenda": [{"id": item["id"], "poll": item["poll"]} for item in snapshot["agenda"]],
