@@ -83,6 +83,7 @@ ACTION_LABELS = {
     "pact.revision_started": _("revision begun"),
     "pact.amendment_proposed": _("amendment proposed"),
     "pact.amendment_withdrawn": _("amendment withdrawn"),
+    "pact.position_taken": _("amendment supported or opposed, or position taken back"),
     "pact.amendment_accepted": _("amendment accepted"),
     "pact.amendment_rejected": _("amendment rejected"),
     "pact.amendments_reconciled": _("amendments reconciled"),

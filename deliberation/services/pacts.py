@@ -30,6 +30,7 @@ from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from polls.models import Poll, PollResult
 
@@ -259,7 +260,11 @@ def create_pact(
         _("Give the pact a title."),
         _("A title has at most %(limit)s characters."),
     )
-    summary = clean_plain(summary or "").strip()[:SUMMARY_MAX]
+    summary = clean_plain(summary or "").strip()
+    if len(summary) > SUMMARY_MAX:
+        raise ValidationError(
+            _("The summary has at most %(limit)s characters.") % {"limit": SUMMARY_MAX}
+        )
     cleaned = [_clean_article(item, n) for n, item in enumerate(articles, start=1)]
     if not cleaned:
         raise ValidationError(_("A pact needs at least one article."))
@@ -341,17 +346,28 @@ def add_article(actor, pact: Pact, item: ArticleInput, *, after_key: int | None)
 
 
 def _insert(draft: PactVersion, item: ArticleInput, *, after_key: int | None) -> Article:
+    """An article right after another of the working draft (at the start when
+    `after_key` is None), in that article's chapter unless it names its own."""
     if after_key is None:
-        position, chapter = 0, item.chapter
+        first = draft.articles.order_by("position").first()
+        position, chapter = 0, item.chapter or (first.chapter if first else "")
     else:
         anchor = _draft_article(draft, after_key)
         position, chapter = anchor.position, item.chapter or anchor.chapter
+    return _insert_at(draft, position, ArticleInput(item.text, item.heading, chapter))
+
+
+def _insert_at(
+    draft: PactVersion, position: int, item: ArticleInput, *, key: int | None = None
+) -> Article:
+    """An article after the one numbered `position` (0: at the start); those after it
+    are renumbered. A new identity unless `key` gives it back its own."""
     draft.articles.filter(position__gt=position).update(position=F("position") + 1)
     return Article.objects.create(
         version=draft,
-        key=_next_key(draft.pact),
+        key=key or _next_key(draft.pact),
         position=position + 1,
-        chapter=chapter,
+        chapter=item.chapter,
         heading=item.heading,
         text=item.text,
     )
@@ -394,12 +410,21 @@ def _check_ready(pact: Pact) -> None:
     undecided = pact.amendments.filter(state=A.PROPOSED).count()
     if undecided:
         raise ValidationError(
-            _("%(n)d amendments are still waiting for the committee's decision.") % {"n": undecided}
+            ngettext(
+                "%(n)d amendment is still waiting for the committee's decision.",
+                "%(n)d amendments are still waiting for the committee's decision.",
+                undecided,
+            )
+            % {"n": undecided}
         )
     clashes = clashing_keys(pact)
     if clashes:
-        draft = working_draft(pact)
-        numbers = sorted(draft.articles.filter(key__in=clashes).values_list("position", flat=True))
+        # The numbers the amendments name: the working draft may have lost the article.
+        numbers = sorted(
+            _amended_version(pact)
+            .articles.filter(key__in=clashes)
+            .values_list("position", flat=True)
+        )
         raise ValidationError(
             _(
                 "Accepted amendments change the same article and must be reconciled first: "
@@ -618,12 +643,28 @@ def take_position(user, amendment: Amendment, side: str | None) -> Amendment:
             raise ValidationError(_("This amendment has been decided already."))
         if amendment.author_id == user.pk:
             raise ValidationError(_("You proposed this amendment; others support or oppose it."))
+        held = (
+            AmendmentPosition.objects.filter(amendment=amendment, user=user)
+            .values_list("side", flat=True)
+            .first()
+        )
+        if held == side:
+            return amendment
         if side is None:
             AmendmentPosition.objects.filter(amendment=amendment, user=user).delete()
         else:
             AmendmentPosition.objects.update_or_create(
                 amendment=amendment, user=user, defaults={"side": side, "at": timezone.now()}
             )
+        # Who supports what is for the committee and the record, not the public page.
+        _record(
+            user,
+            amendment,
+            "pact.position_taken",
+            before={"side": held},
+            after={"side": side},
+            public=False,
+        )
         sides = AmendmentPosition.objects.filter(amendment=amendment)
         amendment.supporters = sides.filter(side=AmendmentPosition.Side.SUPPORT).count()
         amendment.opponents = sides.filter(side=AmendmentPosition.Side.OPPOSE).count()
@@ -768,15 +809,25 @@ def _apply(pact: Pact, amendment: Amendment) -> bool:
             return False
     article = draft.articles.filter(key=amendment.article_key).first()
     if amendment.kind == Amendment.Kind.INSERT_AFTER:
-        after_key = article.key if article else _preceding_key(amendment, draft)
-        inserted = _insert(
-            draft, ArticleInput(text=amendment.text, heading=amendment.heading), after_key=after_key
+        # In the chapter of the article it follows, even if that one is gone since.
+        chapter = (article or amendment.version.articles.get(key=amendment.article_key)).chapter
+        inserted = _insert_at(
+            draft,
+            _position_for(draft, amendment.version, amendment.article_key, inserted=True),
+            ArticleInput(text=amendment.text, heading=amendment.heading, chapter=chapter),
         )
         amendment.inserted_key = inserted.key
+    elif article is None and amendment.kind == Amendment.Kind.REPLACE:
+        # The committee took the article out of the draft (accepted amendments that
+        # take it out clash above): the new text would enter nothing.
+        raise ValidationError(
+            _(
+                "The working draft no longer has this article, so this amendment cannot "
+                "enter it. Reject it, giving that as the reason."
+            )
+        )
     elif article is None:
-        # Another accepted amendment took the article out; the clash check let this
-        # one through only if it deletes it as well, which is done.
-        pass
+        pass  # a deletion of an article the committee took out already
     elif amendment.kind == Amendment.Kind.REPLACE:
         article.text = amendment.text
         article.heading = amendment.heading or article.heading
@@ -794,18 +845,34 @@ def _this_round(draft: PactVersion | None) -> Q:
     return Q(merged_into=None) | Q(merged_into=draft)
 
 
-def _preceding_key(amendment: Amendment, draft: PactVersion) -> int | None:
-    """Where to insert after an article the working draft no longer has: after the
-    nearest article before it that it still has, else at the start."""
-    keys_before = (
-        amendment.version.articles.filter(
-            position__lt=amendment.version.articles.get(key=amendment.article_key).position
-        )
-        .order_by("-position")
-        .values_list("key", flat=True)
+def _position_for(draft: PactVersion, version: PactVersion, key: int, *, inserted: bool) -> int:
+    """Where an article accepted to follow article `key` of the amended `version`
+    (`inserted`), or article `key` itself coming back, goes in the working draft: the
+    number of the article it goes after. Each article of the draft ranks by the article
+    of `version` it is, or was accepted to follow; the new one goes before the first
+    that ranks after it. So insertions after one article keep the order they were
+    accepted in, and one after an article deleted since follows the nearest article
+    before it that is still there."""
+    order = dict(version.articles.values_list("key", "position"))
+    anchors = dict(
+        draft.pact.amendments.filter(
+            _this_round(draft),
+            state=A.ACCEPTED,
+            kind=Amendment.Kind.INSERT_AFTER,
+            inserted_key__isnull=False,
+        ).values_list("inserted_key", "article_key")
     )
-    present = set(draft.articles.values_list("key", flat=True))
-    return next((key for key in keys_before if key in present), None)
+    rank = (order[key], 1 if inserted else 0)
+    for article_key, position in draft.articles.order_by("position").values_list("key", "position"):
+        if article_key in order:
+            theirs = (order[article_key], 0)
+        elif anchors.get(article_key) in order:
+            theirs = (order[anchors[article_key]], 1)
+        else:
+            continue  # added by the committee: it has no place in `version` to go by
+        if theirs > rank:
+            return position - 1
+    return draft.articles.count()
 
 
 def reconcile(
@@ -821,7 +888,9 @@ def reconcile(
     """The committee writes the text of an article that accepted amendments change in
     different ways (or deletes it), which enters the working draft in their place."""
     item = None if deleted else _clean_article(ArticleInput(text=text, heading=heading))
-    note = clean_plain(note or "").strip()[:REASON_MAX]
+    note = clean_plain(note or "").strip()
+    if len(note) > REASON_MAX:
+        raise ValidationError(_("A note has at most %(limit)s characters.") % {"limit": REASON_MAX})
     with transaction.atomic():
         pact, draft = _editable_for_reconciling(actor, pact)
         if article_key not in clashing_keys(pact):
@@ -836,12 +905,15 @@ def reconcile(
             if article is not None:
                 _remove(draft, article)
         elif article is None:
-            base = group[0].version.articles.get(key=article_key)
-            after_key = _preceding_key(group[0], draft)
-            restored = _insert(draft, item, after_key=after_key)
-            # The article comes back under its own identity, not as a new one.
-            restored.key, restored.chapter = article_key, base.chapter
-            restored.save(update_fields=["key", "chapter"])
+            # The article comes back in its place, under its own identity.
+            version = group[0].version
+            base = version.articles.get(key=article_key)
+            _insert_at(
+                draft,
+                _position_for(draft, version, article_key, inserted=False),
+                ArticleInput(item.text, item.heading or base.heading, base.chapter),
+                key=article_key,
+            )
         else:
             article.text, article.heading = item.text, item.heading or article.heading
             article.save(update_fields=["text", "heading"])
@@ -912,12 +984,21 @@ def start_vote(
         raise PermissionDenied(
             _("Putting a pact to the vote takes a seat that runs votes in this place.")
         )
+    if closes_at is not None and closes_at <= timezone.now():
+        raise ValidationError(_("The vote must close at a time still to come."))
     with transaction.atomic():
         pact = locked(pact)
         _require_state(pact, S.CONSOLIDATING)
         draft = working_draft(pact)
         version = latest_published(pact)
-        if _unchanged(draft, version) and version.poll_id is None:
+        # The version already published goes to the vote if nothing was changed since
+        # (amendments accepted into the draft and reconciled back to the same text
+        # still enter a version of their own, which records their fate).
+        if (
+            _unchanged(draft, version)
+            and version.poll_id is None
+            and not draft.merged_amendments.exists()
+        ):
             _check_ready(pact)
             draft.delete()
         else:
