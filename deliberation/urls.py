@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import meetings, topics
+from .views import meetings, pacts, topics
 
 app_name = "deliberation"
 
@@ -46,4 +46,60 @@ urlpatterns = [
     path(
         "meetings/<int:pk>/secretary/minutes/", meetings.secretary_minutes, name="secretary_minutes"
     ),
+    path("pacts/", pacts.pact_list, name="pacts"),
+    path("pacts/<int:pk>/", pacts.pact_detail, name="pact"),
+    path("pacts/<int:pk>/articles/<int:key>/amend/", pacts.pact_amend, name="pact_amend"),
+    path(
+        "pacts/<int:pk>/amendments/<int:amendment>/",
+        pacts.pact_amendment,
+        name="pact_amendment",
+    ),
+    path(
+        "pacts/<int:pk>/amendments/<int:amendment>/position/",
+        pacts.pact_position,
+        name="pact_position",
+    ),
+    path(
+        "pacts/<int:pk>/amendments/<int:amendment>/comment/",
+        pacts.pact_comment,
+        name="pact_comment",
+    ),
+    path(
+        "pacts/<int:pk>/amendments/<int:amendment>/withdraw/",
+        pacts.pact_withdraw,
+        name="pact_withdraw",
+    ),
+    path("pacts/<int:pk>/versions/<int:number>/", pacts.pact_version, name="pact_version"),
+    path("pacts/<int:pk>/compare/", pacts.pact_compare, name="pact_compare"),
+    path("pacts/<int:pk>/committee/", pacts.pact_committee, name="pact_committee"),
+    path(
+        "pacts/<int:pk>/committee/articles/add/",
+        pacts.pact_article_add,
+        name="pact_article_add",
+    ),
+    path(
+        "pacts/<int:pk>/committee/articles/<int:key>/edit/",
+        pacts.pact_article_edit,
+        name="pact_article_edit",
+    ),
+    path(
+        "pacts/<int:pk>/committee/articles/<int:key>/delete/",
+        pacts.pact_article_delete,
+        name="pact_article_delete",
+    ),
+    path("pacts/<int:pk>/committee/preamble/", pacts.pact_preamble, name="pact_preamble"),
+    path(
+        "pacts/<int:pk>/committee/amendments/<int:amendment>/decide/",
+        pacts.pact_decide,
+        name="pact_decide",
+    ),
+    path(
+        "pacts/<int:pk>/committee/articles/<int:key>/reconcile/",
+        pacts.pact_reconcile,
+        name="pact_reconcile",
+    ),
+    path("pacts/<int:pk>/committee/open/", pacts.pact_open, name="pact_open"),
+    path("pacts/<int:pk>/committee/consolidate/", pacts.pact_consolidate, name="pact_consolidate"),
+    path("pacts/<int:pk>/committee/vote/", pacts.pact_start_vote, name="pact_start_vote"),
+    path("pacts/<int:pk>/committee/revise/", pacts.pact_revise, name="pact_revise"),
 ]
