@@ -1,6 +1,7 @@
-"""cms listens to deliberation: every community gets its pages as soon as it exists; and
-to Wagtail: a notice is mailed to the residents in its scope when first published, a
-published disclosure is never deleted or unpublished, and page events leave their trace."""
+"""cms listens to deliberation: every community gets its pages as soon as it exists, and
+an adopted pact is published on its community's site; and to Wagtail: a notice is
+mailed to the residents in its scope when first published, a published disclosure is
+never deleted or unpublished, and page events leave their trace."""
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -17,7 +18,7 @@ from wagtail.signals import (
     workflow_submitted,
 )
 
-from deliberation.signals import community_ready
+from deliberation.signals import community_ready, pact_adopted
 
 from . import policies, services
 from .models import FRAME_PAGES, DisclosurePage, NoticePage
@@ -26,6 +27,13 @@ from .models import FRAME_PAGES, DisclosurePage, NoticePage
 @receiver(community_ready)
 def give_community_its_pages(sender, community, **kwargs):
     services.provision_community(community)
+
+
+@receiver(pact_adopted)
+def publish_adopted_pact(sender, pact, version, **kwargs):
+    """In the adoption's transaction: no pact is adopted without its page, nor the page
+    published without the adoption."""
+    services.publish_pact(pact, version)
 
 
 def provision_existing_communities(sender, **kwargs):

@@ -1,6 +1,7 @@
 """The only code in cms that changes state outside Wagtail's own editor: giving a
-community its pages and approval workflow, residents confirming they read a notice,
-questions on disclosures and their answers, and withdrawing a disclosure."""
+community its pages and approval workflow, publishing an adopted pact, residents
+confirming they read a notice, questions on disclosures and their answers, and
+withdrawing a disclosure."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from wagtail.models import (
 from wagtail.rich_text import expand_db_html, get_text_for_indexing
 
 from deliberation import ratelimits, trace
-from deliberation.models import Community, Role
+from deliberation.models import Article, Community, Pact, PactVersion, Role
+from deliberation.pact_text import article_label
 from deliberation.roles import group_for
 from deliberation.sanitize import clean_plain
 
@@ -41,6 +43,7 @@ from .models import (
     NoticePage,
     NoticeRead,
     PactIndexPage,
+    PactPage,
     Withdrawal,
 )
 from .scope import community_of_page
@@ -128,6 +131,52 @@ def provision_community(community: Community) -> CommunityPage:
         # Notices go out at once; disclosures wait for the supervisory committee.
         _grant(group, sections[NoticeIndexPage], "publish")
     _approval_workflow(community, sections[DisclosureIndexPage], supervisors)
+    return page
+
+
+def official_text(pact: Pact, version: PactVersion) -> str:
+    """A version's text as plain lines, as it is cited: title, preamble, each chapter's
+    title where it begins, and every article with its number (第三条) and heading."""
+    lines = [pact.title]
+    if version.preamble:
+        lines.append(version.preamble)
+    chapter = ""
+    for article in Article.objects.filter(version=version).order_by("position"):
+        if article.chapter and article.chapter != chapter:
+            lines.append(article.chapter)
+        chapter = article.chapter
+        heading = f"【{article.heading}】" if article.heading else ""
+        lines.append(f"{article_label(article.position)}{heading} {article.text}")
+    return "\n".join(lines)
+
+
+def _pacts_index(community: Community) -> PactIndexPage:
+    home = CommunityPage.objects.filter(community=community).first()
+    index = PactIndexPage.objects.child_of(home).first() if home else None
+    return index or PactIndexPage.objects.child_of(provision_community(community)).get()
+
+
+@transaction.atomic
+def publish_pact(pact: Pact, version: PactVersion) -> PactPage:
+    """Publish the version just adopted on the community's site, in the adoption's
+    transaction: the first adoption makes the pact's page under the community's pacts
+    index, each later one publishes a new revision of that same page. The system
+    publishes it, with no approval workflow: the residents' vote decided it."""
+    text = official_text(pact, version)
+    page = PactPage.objects.filter(pact=pact).first()
+    if page is None:
+        index = _pacts_index(pact.community)
+        page = PactPage(
+            title=pact.title,
+            slug=_unique_slug(index, slugify(pact.title, allow_unicode=True), f"pact-{pact.pk}"),
+            pact=pact,
+            version=version,
+            text=text,
+        )
+        index.add_child(instance=page)
+    else:
+        page.title, page.version, page.text = pact.title, version, text
+    page.save_revision().publish()
     return page
 
 

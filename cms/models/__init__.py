@@ -11,6 +11,7 @@ from .community import (
 from .disclosures import DisclosurePage, DisclosureQuestion, Withdrawal
 from .home import HomePage
 from .notices import NoticeMailing, NoticePage, NoticeRead
+from .pacts import PactPage
 
 __all__ = [
     "CommunityPage",
@@ -25,5 +26,6 @@ __all__ = [
     "NoticePage",
     "NoticeRead",
     "PactIndexPage",
+    "PactPage",
     "Withdrawal",
 ]

@@ -84,12 +84,13 @@ class DisclosureIndexPage(_CommunitySection):
 
 
 class PactIndexPage(_CommunitySection):
-    """Adopted pacts are published here by the pact service, not written by hand."""
+    """Adopted pacts, one page each, published here when their vote passes
+    (cms.services.publish_pact), not written by hand."""
 
     is_creatable = False  # Wagtail resets it for each subclass
 
-    subpage_types: list[str] = []
-    template = "cms/section_page.html"
+    subpage_types = ["cms.PactPage"]
+    template = "cms/pacts_index_page.html"
 
     class Meta:
         verbose_name = _("adopted pacts")
