@@ -13,7 +13,7 @@ from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from wagtail.models import Page, PageLogEntry
 
-from deliberation.models import Building, Membership
+from deliberation.models import Amendment, Article, Building, Membership, Pact, PactVersion
 from polls.charts import percent
 
 from .models import (
@@ -22,6 +22,7 @@ from .models import (
     DisclosureQuestion,
     NoticePage,
     NoticeRead,
+    PactPage,
     Withdrawal,
 )
 from .policies import Reach
@@ -293,3 +294,56 @@ def overdue(questions: QuerySet[DisclosureQuestion], *, now=None) -> QuerySet[Di
     `DisclosureQuestion.is_overdue` says of one."""
     days = dt.timedelta(days=settings.YISHI_QUESTION_ANSWER_DAYS)
     return questions.filter(answered_at__isnull=True, asked_at__lte=(now or timezone.now()) - days)
+
+
+# ---------------------------------------------------------------- adopted pacts
+
+_PACT_PLACE = ("community", "compound", "building__compound")
+
+
+def pacts_index_children(index) -> QuerySet[Page]:
+    """A pacts index's live children, newest first, each pact page with its pact, the
+    pact's place and the version in force (`page.pactpage`), in one query."""
+    return published_children(index).select_related(
+        *(f"pactpage__pact__{place}" for place in _PACT_PLACE), "pactpage__version"
+    )
+
+
+def pact_of(page: PactPage) -> Pact:
+    return Pact.objects.select_related(*_PACT_PLACE).get(pk=page.pact_id)
+
+
+def version_in_force(page: PactPage) -> PactVersion:
+    """The version the page publishes, with its vote and the vote's result."""
+    return PactVersion.objects.select_related("poll__result").get(pk=page.version_id)
+
+
+def articles_of(version: PactVersion) -> list[Article]:
+    return list(Article.objects.filter(version=version).order_by("position"))
+
+
+def published_versions(pact: Pact) -> list[PactVersion]:
+    """Every published version of the pact, oldest first, with its vote and result."""
+    return list(
+        PactVersion.objects.filter(pact=pact, published_at__isnull=False)
+        .select_related("poll__result")
+        .order_by("number")
+    )
+
+
+def amendments_of(pact: Pact) -> list[Amendment]:
+    """Every amendment of the pact, in the order proposed, with the version it amended
+    and the one it entered."""
+    return list(
+        Amendment.objects.filter(pact=pact)
+        .select_related("author", "version", "merged_into")
+        .order_by("created_at", "pk")
+    )
+
+
+def article_numbers(version_ids) -> dict[tuple[int, int], int]:
+    """The number (position) of each article in the given versions, by (version, key)."""
+    rows = Article.objects.filter(version_id__in=set(version_ids)).values_list(
+        "version_id", "key", "position"
+    )
+    return {(version, key): position for version, key, position in rows}
