@@ -213,6 +213,13 @@ class Scene:
             return
         self.vote(self.voted, yes=5)
 
+    def reach(self, at) -> None:
+        """`at` is a state, or a function that prepares the scene."""
+        if callable(at):
+            at(self)
+        else:
+            self.to(at)
+
     def pending(self) -> Amendment:
         """An amendment still proposed: this round's, or, at a step where the services
         leave none, one written directly, so that only the step can be what refuses."""
@@ -228,6 +235,11 @@ class Scene:
             rationale="直接写入",
             author=self.owners[5],
         )
+
+    def ready_to_vote(self) -> None:
+        """Amendments closed, this round's accepted."""
+        self.to(CONSOLIDATING)
+        self.accept(self.round)
 
     def clash_on_2(self) -> tuple[Amendment, Amendment]:
         """Amendments open, two accepted replacements of article 2."""
@@ -506,10 +518,6 @@ def people(scene, community, other_community):
     }
 
 
-def _prepare_reconciling(s):
-    s.clash_on_2()
-
-
 @dataclass(frozen=True)
 class Permission:
     at: object  # a state, or a function that prepares the scene
@@ -544,7 +552,7 @@ PERMISSIONS = {
         STEERING,
     ),
     "reconcile": Permission(
-        _prepare_reconciling,
+        Scene.clash_on_2,
         lambda s, who: pacts.reconcile(who, s.pact, 2, text="车辆按位停放，不占消防通道。"),
         lambda s, who: Reconciliation.objects.filter(version__pact=s.pact, by=who).exists(),
         STEERING,
@@ -562,7 +570,7 @@ PERMISSIONS = {
         STEERING,
     ),
     "start_vote": Permission(
-        lambda s: (s.to(CONSOLIDATING), s.accept(s.round)),
+        Scene.ready_to_vote,
         lambda s, who: pacts.start_vote(who, s.pact, summary="付诸表决"),
         lambda s, who: s.refresh().state == VOTING,
         {"staff_of_the_place"},  # a seat that runs votes, not only the drafting committee
@@ -580,10 +588,7 @@ PERMISSIONS = {
 @pytest.mark.parametrize("step", PERMISSIONS)
 def test_who_may_take_each_step(scene, people, step, person):
     rule = PERMISSIONS[step]
-    if callable(rule.at):
-        rule.at(scene)
-    else:
-        scene.to(rule.at)
+    scene.reach(rule.at)
     who = people[person]
     if person in rule.allowed:
         rule.do(scene, who)
@@ -941,8 +946,7 @@ def test_a_bad_reconciliation_is_refused(scene, changes, message):
     ],
 )
 def test_a_vote_needs_a_summary_of_changes_and_a_closing_time_to_come(scene, changes, message):
-    scene.to(CONSOLIDATING)
-    scene.accept(scene.round)
+    scene.ready_to_vote()
     fields = {"summary": "付诸表决"} | changes
     if "closes_at" in fields:
         fields["closes_at"] = timezone.now() + fields["closes_at"]
@@ -1223,7 +1227,9 @@ def test_each_person_takes_one_position_and_may_change_or_take_it_back(scene):
     scene.to(AMENDING)
     owner = scene.owners[0]
     pacts.take_position(owner, scene.round, "support")
-    pacts.take_position(owner, scene.round, "support")
+    unchanged = snapshot(scene.pact)
+    pacts.take_position(owner, scene.round, "support")  # the same again changes nothing
+    assert snapshot(scene.pact) == unchanged
     assert positions(scene.round) == (1, 0)
     pacts.take_position(owner, scene.round, "oppose")
     assert positions(scene.round) == (0, 1)
@@ -1477,15 +1483,15 @@ class Recorded:
     """A step, where it is taken from, who takes it, and the trace entries and events
     it writes, in order."""
 
-    at: str
+    at: object  # a state, or a function that prepares the scene
     do: object
     by: object
     trace: list[str]
     events: list[str]
-    prepare: object = None
 
 
-def _write_comment(s):
+def _commented(s):
+    s.to(AMENDING)
     s.comment = pacts.comment_on_amendment(s.owners[0], s.round, "出售车位，电话……")
 
 
@@ -1549,12 +1555,11 @@ RECORDS = {
         ["amendment.commented"],
     ),
     "hide_comment": Recorded(
-        AMENDING,
+        _commented,
         lambda s: pacts.hide_comment(s.member, s.comment, "广告"),
         MEMBER,
         ["pact.comment_hidden"],
         ["comment.hidden"],
-        prepare=_write_comment,
     ),
     "accept": Recorded(
         AMENDING,
@@ -1571,20 +1576,18 @@ RECORDS = {
         ["amendment.decided"],
     ),
     "reconcile": Recorded(
-        DRAFTING,
+        Scene.clash_on_2,
         lambda s: pacts.reconcile(s.member, s.pact, 2, text="车辆按位停放。"),
         MEMBER,
         ["pact.amendments_reconciled"],
         ["draft.changed"],
-        prepare=Scene.clash_on_2,
     ),
     "start_vote": Recorded(
-        CONSOLIDATING,
+        Scene.ready_to_vote,
         lambda s: s.start_vote(),
         STAFF,
         ["pact.version_published", "pact.vote_started"],
         ["version.published", "pact.state", "vote.started"],
-        prepare=lambda s: s.accept(s.round),
     ),
     "adopt": Recorded(
         VOTING,
@@ -1610,16 +1613,10 @@ RECORDS = {
 }
 
 
-def _prepare(scene: Scene, step: Recorded) -> None:
-    scene.to(step.at)
-    if step.prepare:
-        step.prepare(scene)
-
-
 @pytest.mark.parametrize("name", RECORDS)
 def test_each_step_writes_its_trace_entries(scene, name):
     step = RECORDS[name]
-    _prepare(scene, step)
+    scene.reach(step.at)
     last = TraceEntry.objects.aggregate(last=Max("seq"))["last"]
     step.do(scene)
     entries = list(
@@ -1633,7 +1630,7 @@ def test_each_step_writes_its_trace_entries(scene, name):
 @pytest.mark.parametrize("name", RECORDS)
 def test_each_step_emits_its_events_numbered_on_from_the_last(scene, name):
     step = RECORDS[name]
-    _prepare(scene, step)
+    scene.reach(step.at)
     last = scene.refresh().last_seq
     step.do(scene)
     events = list(PactEvent.objects.filter(pact=scene.pact).order_by("seq"))
@@ -1700,8 +1697,7 @@ def test_residents_of_the_scope_are_told_when_amendments_open(scene, community):
 
 
 def test_residents_and_the_committee_are_told_when_the_vote_starts(scene):
-    scene.to(CONSOLIDATING)
-    scene.accept(scene.round)
+    scene.ready_to_vote()
     scene.start_vote()
     assert told("pact.vote_started") == ids(*scene.owners, scene.tenant, scene.member)
 
