@@ -18,6 +18,8 @@ from config.asgi import application
 from deliberation import consumers, relay
 from deliberation.models import Meeting, Presence, RoomComment, RoomEvent, SpeakerRequest
 from deliberation.services import room
+from polls.electorate import Head
+from polls.models import Participation
 
 from .factories import (
     AgendaItemFactory,
@@ -27,6 +29,7 @@ from .factories import (
     UserFactory,
     verified_member,
 )
+from .test_room import poll_for
 
 ORIGIN = b"http://127.0.0.1:8000"
 
@@ -280,6 +283,54 @@ async def test_bad_input_gets_an_error_and_changes_nothing(people, text, code, m
     assert message in error["message"]
     assert await event_count(people.meeting) == before
     assert not await RoomComment.objects.aexists()
+    await socket.disconnect()
+
+
+def _open_vote(people, monkeypatch) -> dict:
+    """The resident's vote on the current item, open: the question's id and its "yes"."""
+    poll = poll_for([people.resident])
+    head = Head(key=f"u{people.resident.pk}", label="", user_id=people.resident.pk)
+    monkeypatch.setattr("deliberation.electorates.heads", lambda key: [head])
+    item = AgendaItemFactory(meeting=people.meeting, poll=poll)
+    room.go_to_item(people.chair, people.meeting, item)
+    room.open_item_poll(people.chair, people.meeting)
+    question = poll.questions.get()
+    return {"question": question.pk, "yes": question.options.get(code="yes").pk}
+
+
+def fullwidth(number: int) -> str:
+    return "".join(chr(ord(digit) + 0xFEE0) for digit in str(number))
+
+
+BAD_CHOICES = [
+    (lambda v: {str(v["question"]): str(v["yes"])}, "by its number"),
+    (lambda v: {str(v["question"]): float(v["yes"])}, "by its number"),
+    (lambda v: {str(v["question"]): True}, "by its number"),
+    (lambda v: {str(v["question"]): [True]}, "by its number"),
+    (lambda v: {fullwidth(v["question"]): v["yes"]}, "Choose an answer"),
+    (lambda v: {f" {v['question']}": v["yes"]}, "Choose an answer"),
+]
+
+
+@pytest.mark.parametrize(
+    ("choices", "message"),
+    BAD_CHOICES,
+    ids=["text", "float", "true", "list of true", "fullwidth key", "spaced key"],
+)
+async def test_a_vote_must_name_its_question_and_options_by_number(
+    people, monkeypatch, choices, message
+):
+    vote = await database_sync_to_async(_open_vote)(people, monkeypatch)
+    socket = await join(people.meeting, people.resident)
+
+    await socket.send_json_to({"type": "vote", "choices": choices(vote), "ref": "v"})
+
+    error = await next_of(socket, "error")
+    assert (error["code"], error["ref"]) == ("refused", "v")
+    assert message in error["message"]
+    assert not await Participation.objects.aexists()
+    await socket.send_json_to({"type": "vote", "choices": {str(vote["question"]): vote["yes"]}})
+    assert (await next_of(socket, "ok"))["receipt"]
     await socket.disconnect()
 
 

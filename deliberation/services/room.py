@@ -11,6 +11,7 @@ person's own answers (a vote's receipt) go back to them alone.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -446,14 +447,43 @@ def close_item_poll(chair, meeting: Meeting) -> Poll:
     return poll
 
 
+DIGITS = re.compile(r"[0-9]{1,10}")
+
+
+def _id(key: str, message: str) -> int:
+    """An id given as a JSON object's key: ASCII digits only (not " 1", not "１")."""
+    if not DIGITS.fullmatch(key):
+        raise ValidationError(message)
+    return int(key)
+
+
+def _number(value, message: str) -> int:
+    """An option id or a score given as a JSON value: a whole number, not true, not "1"."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(message)
+    return value
+
+
 def _choices(raw) -> dict[int, Any]:
-    """A vote message's choices, keyed by question id; a clear error for anything else."""
+    """A vote message's choices, keyed by question id, in the shapes the polls' engine
+    takes (docs/live-protocol.md); a clear error for anything else. The engine, which
+    also reads forms, accepts any text `int()` takes: a socket's message must say what
+    it means. An unanswered question (null, [] or {}) is left to the engine to name."""
     if not isinstance(raw, dict) or not raw:
         raise ValidationError(_("Choose an answer to each question."))
-    try:
-        return {int(question): answer for question, answer in raw.items()}
-    except (TypeError, ValueError):
-        raise ValidationError(_("Choose an answer to each question.")) from None
+    option = _("Give each option by its number.")
+    choices = {}
+    for question, answer in raw.items():
+        question = _id(question, _("Choose an answer to each question."))
+        if isinstance(answer, list):
+            answer = [_number(picked, option) for picked in answer]
+        elif isinstance(answer, dict):
+            score = _("Give each score as a whole number.")
+            answer = {_id(picked, option): _number(n, score) for picked, n in answer.items()}
+        elif answer is not None:
+            answer = _number(answer, option)
+        choices[question] = answer
+    return choices
 
 
 def cast_vote(user, meeting: Meeting, choices) -> engine.Cast:
