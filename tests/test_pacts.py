@@ -42,6 +42,7 @@ from deliberation.services import pacts
 from deliberation.services import polls as poll_services
 from deliberation.services.pacts import ArticleInput
 from polls.models import Poll
+from polls.services import close_due_polls
 from tests.factories import (
     BuildingFactory,
     CouncilFactory,
@@ -1212,6 +1213,18 @@ def test_accepting_a_replacement_of_an_article_the_committee_deleted_is_refused(
     pacts.decide_amendment(scene.member, scene.round, accept=False, reason="条文已删去")
 
 
+def test_a_change_accepted_in_an_earlier_round_does_not_clash_with_one_of_this_round(scene):
+    scene.to(AMENDING)
+    scene.accept(scene.round)
+    scene.consolidate()
+    v2 = scene.open()
+    later = scene.propose(scene.owners[0], text="车辆停放在划线车位内，夜间不鸣笛。")
+    assert later.version == v2
+    scene.accept(later)
+    assert pacts.clashing_keys(scene.pact) == set()
+    assert pacts.working_draft(scene.pact).articles.get(key=2).text == later.text
+
+
 # ---------------------------------------------------------------------------- positions
 
 
@@ -1473,6 +1486,21 @@ def test_the_adoption_vote_follows_the_rule_set_and_voters_of_the_pacts_kind(
     scene.vote(scene.voted, yes=4)
     assert scene.refresh().state == ADOPTED
     assert poll.result.data["rule"]["name"] == rule
+
+
+def test_a_vote_closed_by_the_clock_settles_the_pact_with_no_one_acting(scene, adoptions):
+    scene.ready_to_vote()
+    closes = timezone.now() + timedelta(days=3)
+    version = pacts.start_vote(scene.staff, scene.pact, summary="付诸表决", closes_at=closes)
+    poll = version.poll
+    question = poll.questions.get()
+    yes = question.options.get(code="yes").pk
+    for entry in poll.roll.entries.order_by("pk")[:5]:
+        poll_services.enter_paper_ballot(scene.staff, poll, entry, {question.pk: yes})
+    close_due_polls(closes)
+    assert (scene.refresh().state, scene.pact.in_force) == (ADOPTED, version)
+    assert TraceEntry.objects.get(action="pact.adopted").actor is None
+    assert adoptions == [(scene.pact.pk, version.pk)]
 
 
 # ---------------------------------------------------------------------------- events and trace
