@@ -956,7 +956,7 @@ def test_a_bad_vote_is_refused_and_changes_nothing(amending, member, staff, prop
     assert response.status_code == 400 and "Give a date and time such" in page(response)
     response = client.post(url("pact_start_vote", amending), {"summary": "x"})
     assert response.status_code == 400
-    assert "is still waiting for the committee" in page(response)
+    assert "still waiting for the committee" in page(response)
     amending.refresh_from_db()
     assert amending.state == Pact.State.CONSOLIDATING and last_seq(amending) == seq
 
