@@ -146,6 +146,17 @@ class AmendmentCommentForm(forms.Form):
     )
 
 
+class HideCommentForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason, shown in place of the comment"),
+        max_length=pacts.REASON_MAX,
+        error_messages={
+            "required": _("Give the public reason for hiding the comment."),
+            "max_length": _("A reason has at most %(limit_value)d characters."),
+        },
+    )
+
+
 class CompareForm(forms.Form):
     """Two published versions to compare, by number."""
 

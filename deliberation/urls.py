@@ -69,6 +69,11 @@ urlpatterns = [
         pacts.pact_withdraw,
         name="pact_withdraw",
     ),
+    path(
+        "pacts/<int:pk>/amendments/<int:amendment>/comments/<int:comment>/hide/",
+        pacts.pact_hide_comment,
+        name="pact_hide_comment",
+    ),
     path("pacts/<int:pk>/versions/<int:number>/", pacts.pact_version, name="pact_version"),
     path("pacts/<int:pk>/compare/", pacts.pact_compare, name="pact_compare"),
     path("pacts/<int:pk>/committee/", pacts.pact_committee, name="pact_committee"),

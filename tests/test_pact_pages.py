@@ -970,3 +970,42 @@ def test_the_committee_starts_a_revision_of_the_adopted_pact(amending, member, s
     assert amending.state == Pact.State.DRAFTING and amending.in_force is not None
     body = page(client.get(url("pact", amending)))
     assert "The text in force" not in body and "Version 1" in body
+
+
+def test_the_committee_hides_a_comment_with_a_public_reason(proposal, amending, neighbour, member):
+    comment = pacts.comment_on_amendment(neighbour, proposal, "某某是骗子")
+    assert "Hide this comment" not in page(
+        signed_in(neighbour).get(url("pact_amendment", amending, proposal.pk))
+    )
+    response = signed_in(neighbour).post(
+        url("pact_hide_comment", amending, proposal.pk, comment.pk), {"reason": "人身攻击"}
+    )
+    assert response.status_code == 403
+    client = signed_in(member)
+    assert "Hide this comment" in page(client.get(url("pact_amendment", amending, proposal.pk)))
+    seq = last_seq(amending)
+    for reason, message in [("", "Give the public reason"), ("长" * 501, "at most 500")]:
+        response = follow(
+            client,
+            client.post(
+                url("pact_hide_comment", amending, proposal.pk, comment.pk), {"reason": reason}
+            ),
+        )
+        assert any(message in m for m in messages_of(response)), messages_of(response)
+    comment.refresh_from_db()
+    assert not comment.is_hidden and last_seq(amending) == seq
+    response = follow(
+        client,
+        client.post(
+            url("pact_hide_comment", amending, proposal.pk, comment.pk), {"reason": "人身攻击"}
+        ),
+    )
+    assert "The comment is hidden; the reason shows in its place." in messages_of(response)
+    comment.refresh_from_db()
+    assert comment.is_hidden and comment.hidden_reason == "人身攻击"
+    assert (
+        client.post(
+            url("pact_hide_comment", amending, proposal.pk, 999), {"reason": "x"}
+        ).status_code
+        == 404
+    )

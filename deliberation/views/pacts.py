@@ -24,13 +24,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from polls.models import Poll
 
 from .. import pact_queries, pact_text, policies
-from ..models import Amendment, Article, Pact, PactVersion
+from ..models import Amendment, AmendmentComment, Article, Pact, PactVersion
 from ..pact_forms import (
     AmendmentCommentForm,
     AmendmentForm,
     ArticleForm,
     CompareForm,
     DecisionForm,
+    HideCommentForm,
     OpenAmendmentsForm,
     PositionForm,
     PreambleForm,
@@ -350,6 +351,7 @@ def _amendment_page(
         "comments": pact_queries.comments_of(amendment),
         "comments_open": pact.state in (S.AMENDING, S.CONSOLIDATING),
         "comment_form": comment_form or AmendmentCommentForm(),
+        "hide_form": HideCommentForm(),
     }
     return render(request, "deliberation/pacts/amendment.html", context, status=status)
 
@@ -572,6 +574,30 @@ def _committee_step(request, pact: Pact, form, name: str, key, call, done: str, 
         return _refuse(request, str(refusal), pact)
     messages.success(request, done)
     return _see_other(_url("pact_committee", pact, anchor=anchor))
+
+
+@require_POST
+@_committee_only
+def pact_hide_comment(request, pact: Pact, amendment: int, comment: int):
+    found = _amendment(pact, amendment)
+    target = AmendmentComment.objects.filter(amendment=found, pk=comment).first()
+    if target is None:
+        raise Http404
+    back = _url("pact_amendment", pact, found.pk, anchor=f"comment-{target.pk}")
+    form = HideCommentForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors["reason"]:
+            messages.error(request, error)
+        return _see_other(back)
+    try:
+        pact_services.hide_comment(request.user, target, form.cleaned_data["reason"])
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    except PermissionDenied as refusal:
+        return _refuse(request, str(refusal), pact)
+    else:
+        messages.success(request, _("The comment is hidden; the reason shows in its place."))
+    return _see_other(back)
 
 
 @require_POST
