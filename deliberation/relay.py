@@ -184,6 +184,9 @@ class Relay:
                     self._deliver(room, event)
             except Exception:
                 logger.exception("The relay of %s could not forward an event", room.group)
+            # The next event may be here already (a burst read at once): let the writers
+            # take this one first, so that only a socket that does not keep up falls behind.
+            await asyncio.sleep(0)
 
     def _hint(self, room: _Room, event: dict) -> None:
         hints = room.hints.setdefault(event.get("type", ""), _Hints())

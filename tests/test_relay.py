@@ -254,6 +254,23 @@ async def test_a_socket_too_far_behind_is_closed_with_4408_and_the_others_get_ev
     assert subscriptions(layer, "room.a") == 0
 
 
+async def test_a_burst_of_events_drops_no_socket_that_keeps_up(layer, monkeypatch):
+    monkeypatch.setattr(relay, "OUTBOX_LIMIT", 4)
+    sockets = [FakeSocket() for _ in range(3)]
+    for socket in sockets:
+        await relay.join("room.a", socket)
+
+    await asyncio.gather(
+        *(layer.group_send("room.a", {"type": "event", "n": n}) for n in range(20))
+    )
+    await until(lambda: all(len(socket.frames) == 20 for socket in sockets))
+
+    assert all(socket.frames == numbered(20) for socket in sockets)
+    assert relay.current().watching("room.a") == 3
+    for socket in sockets:
+        await relay.leave("room.a", socket)
+
+
 async def test_events_that_are_not_coalesced_all_arrive_in_order(layer):
     (socket,) = await sockets_in("room.a", 1)
 
