@@ -28,9 +28,10 @@ from polls import policies as poll_policies
 from polls import queries as poll_queries
 from polls.models import Poll
 
-from . import queries, relay
+from . import live, queries, relay
 from .broadcast import user_group
-from .models import AgendaItem, Meeting, RoomComment, SpeakerRequest
+from .models import AgendaItem, Meeting, Pact, PactEvent, RoomComment, SpeakerRequest
+from .services import pacts as pact_services
 from .services import room
 
 
@@ -111,7 +112,7 @@ FLOOD_RATE = 20.0  # messages a second, refilled continuously
 RESYNC_COST = 5  # a resync reads the database: it counts as this many messages
 HELD_LIMIT = 1000  # the room's events held while one client catches up, at most
 CLOSE_NOT_SIGNED_IN = 4401
-CLOSE_NO_MEETING = 4404
+CLOSE_NO_MEETING = 4404  # no such meeting or pact
 CLOSE_TOO_SLOW = relay.CLOSE_TOO_SLOW
 CLOSE_FLOOD = 4429
 
@@ -264,30 +265,34 @@ def _catch_up(user, meeting: Meeting, after: int | None) -> list[dict]:
     return [*frames, {"type": "resynced", "seq": last, "now": timezone.now().isoformat()}]
 
 
-class MeetingRoomConsumer(AsyncWebsocketConsumer):
-    """One phone or laptop in a meeting's room. Events reach it through the relay (one
-    subscription to the room's group per process); what it sends is carried out by the
-    room's services. See docs/live-protocol.md."""
+class SequencedConsumer(AsyncWebsocketConsumer):
+    """A socket on a numbered stream: a meeting's room, a pact's page. Events reach it
+    through the relay (one subscription to the stream's group per process); on joining,
+    and on a `resync`, it is sent what it missed while the stream's new events wait, so
+    none is sent twice or out of order (docs/live-protocol.md). Subclasses say how a
+    socket enters and leaves (`forget`), what a catch-up holds (`replay`, run in the
+    database thread) and what other messages do (`act`)."""
 
     channel_layer_alias = None  # the relay subscribes for every local socket
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.group = self.name = None  # set once it has joined the relay, the room
+        self.group = self.name = None  # set once it has joined the relay, the stream
         self.closed = False
         self.catching_up, self.held, self.seq = True, [], 0
+        self.bucket = _Bucket()
 
     async def __call__(self, scope, receive, send):
         """The socket's whole life. However it ends (the client leaving, a failed send,
         an error, the task cancelled; Channels calls disconnect() only for the first),
-        it leaves the relay and the room."""
+        it leaves the relay and the stream's record of who is here."""
         try:
             await super().__call__(scope, receive, send)
         finally:
             await self._leave()
 
     async def _leave(self) -> None:
-        """Leave the relay and the room's record of who is here, once."""
+        """Leave the relay and the record of who is here, once."""
         group, name = self.group, self.name
         self.group = self.name = None
         self.catching_up, self.held = False, []
@@ -296,32 +301,29 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
                 await relay.leave(group, self)
         finally:
             if name is not None:
-                await database_sync_to_async(room.leave_room)(name)
+                await self.forget(name)
 
-    async def connect(self):
-        self.bucket = _Bucket()
-        self.language = _language(self.scope)
-        await self.accept()
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_NOT_SIGNED_IN)
-            return
-        self.user, self.pk = user, self.scope["url_route"]["kwargs"]["pk"]
-        self.name = f"room.{uuid.uuid4().hex}"
-        self.group = Meeting(pk=self.pk).group_name
-        # Joined first, so that nothing broadcast while the catch-up is read is missed:
-        # what arrives meanwhile is held, and sent after it unless it is already in it.
-        await relay.join(self.group, self)
-        with translation.override(self.language):
-            entered = await _enter(user, self.pk, self.name, _after(self.scope))
-        if entered is None:
-            await self.close(code=CLOSE_NO_MEETING)
-            return
-        self.role, frames = entered
-        await self._catch_up(frames)
+    async def forget(self, name: str) -> None:
+        """Drop the record of this socket, named `name`, from who is here."""
+
+    def replay(self, after: int) -> list[dict]:
+        """The frames that bring a client at `after` up to date (database thread)."""
+        raise NotImplementedError
+
+    async def act(self, message: dict) -> dict | None:
+        """Carry out a message other than `resync`; returns the private reply, if any."""
+        raise BadMessage(_("Unknown message type “%(type)s”.") % {"type": message["type"][:40]})
+
+    async def join(self, group: str) -> None:
+        """Join the stream's group. Joined before the catch-up is read, so that nothing
+        broadcast meanwhile is missed: what arrives is held, and sent after the catch-up
+        unless it is already in it."""
+        self.group = group
+        self.name = f"{group}.{uuid.uuid4().hex}"
+        await relay.join(group, self)
 
     async def _catch_up(self, frames: list[dict]) -> None:
-        """Send the catch-up, then the room's events held meanwhile that it did not
+        """Send the catch-up, then the stream's events held meanwhile that it did not
         include, again until none is left: only then do events go straight out."""
         try:
             for frame in frames:
@@ -338,8 +340,8 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
             self.catching_up, self.held = False, []
 
     async def send(self, text_data=None, bytes_data=None, close=False):
-        """The relay's way in: while the catch-up is being sent, the room's events wait.
-        A client so slow that `HELD_LIMIT` of them wait is closed; it reconnects."""
+        """The relay's way in: while the catch-up is being sent, the stream's events
+        wait. A client so slow that `HELD_LIMIT` of them wait is closed; it reconnects."""
         if self.closed:
             return
         if self.catching_up and text_data is not None and not close:
@@ -352,7 +354,7 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
 
     async def close(self, code=None, reason=None):
         """Close from our side, once: what the client sends afterwards is dropped unread
-        and the room's events are no longer written to it."""
+        and the stream's events are no longer written to it."""
         if self.closed:
             return
         self.closed, self.held = True, []
@@ -391,11 +393,7 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
                         return
                     await self._resync(after, ref)
                     return
-                if message["type"] not in ACTIONS:
-                    raise BadMessage(
-                        _("Unknown message type “%(type)s”.") % {"type": message["type"][:40]}
-                    )
-                reply = await database_sync_to_async(_handle)(self.user, self.pk, message)
+                reply = await self.act(message)
             except ClientGone:
                 raise
             except BadMessage as error:
@@ -407,7 +405,7 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
             except Exception:
                 # The socket stays open: one message that failed is no reason to drop
                 # the person from the meeting. Nothing was committed (one transaction).
-                logger.exception("Meeting %s: a %r message failed", self.pk, text_data[:200])
+                logger.exception("%s: a %r message failed", self.group, text_data[:200])
                 await self._error(
                     "server", _("Something went wrong on our side; please try again."), ref
                 )
@@ -436,13 +434,12 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
         return message
 
     async def _resync(self, after: int, ref: str | None) -> None:
-        """Send what the client says it missed; meanwhile the room's events are held, as
-        on joining, so none is sent twice or out of order. The answer's last frame (the
-        `resynced`, or the snapshot) carries the message's `ref`."""
+        """Send what the client says it missed; meanwhile the stream's events are held,
+        as on joining, so none is sent twice or out of order. The answer's last frame
+        (the `resynced`, or the snapshot) carries the message's `ref`."""
         self.catching_up = True
         try:
-            meeting = Meeting(pk=self.pk)
-            frames = await database_sync_to_async(_catch_up)(self.user, meeting, after)
+            frames = await database_sync_to_async(self.replay)(after)
             if ref is not None:
                 frames[-1] = {**frames[-1], "ref": ref}
             self.seq = 0 if frames[0]["type"] == "snapshot" else after
@@ -456,6 +453,92 @@ class MeetingRoomConsumer(AsyncWebsocketConsumer):
 
     async def _error(self, code: str, message: str, ref=None) -> None:
         await self._send({"type": "error", "code": code, "message": message, "ref": ref})
+
+
+class MeetingRoomConsumer(SequencedConsumer):
+    """One phone or laptop in a meeting's room; what it sends is carried out by the
+    room's services."""
+
+    async def connect(self):
+        self.language = _language(self.scope)
+        await self.accept()
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_NOT_SIGNED_IN)
+            return
+        self.user, self.pk = user, self.scope["url_route"]["kwargs"]["pk"]
+        await self.join(Meeting(pk=self.pk).group_name)
+        with translation.override(self.language):
+            entered = await _enter(user, self.pk, self.name, _after(self.scope))
+        if entered is None:
+            await self.close(code=CLOSE_NO_MEETING)
+            return
+        self.role, frames = entered
+        await self._catch_up(frames)
+
+    async def forget(self, name: str) -> None:
+        await database_sync_to_async(room.leave_room)(name)
+
+    def replay(self, after: int) -> list[dict]:
+        return _catch_up(self.user, Meeting(pk=self.pk), after)
+
+    async def act(self, message: dict) -> dict | None:
+        if message["type"] not in ACTIONS:
+            return await super().act(message)
+        return await database_sync_to_async(_handle)(self.user, self.pk, message)
+
+
+# ---------------------------------------------------------------------------- a pact's page
+
+
+@database_sync_to_async
+def _enter_pact(pk: int, channel_name: str, after: int | None) -> list[dict] | None:
+    """Count this socket among the pact page's viewers, and the frames that bring it up
+    to date; None if there is no such pact."""
+    pact = Pact.objects.filter(pk=pk).first()
+    if pact is None:
+        return None
+    pact_services.enter_page(pact, channel_name)
+    return _pact_catch_up(pact, after)
+
+
+def _pact_catch_up(pact: Pact, after: int | None) -> list[dict]:
+    """The events after `after` then `resynced`; or, for a client that gave no number or
+    is too far behind, a `snapshot` saying only where the stream is: the page itself is
+    the snapshot, and the client reloads it."""
+    now = timezone.now().isoformat()
+    events = live.events_after(pact, PactEvent, after) if after is not None else None
+    if events is None:
+        last = Pact.objects.values_list("last_seq", flat=True).get(pk=pact.pk)
+        return [{"type": "snapshot", "seq": last, "now": now}]
+    last = events[-1].seq if events else after
+    return [*map(live.frame, events), {"type": "resynced", "seq": last, "now": now}]
+
+
+class PactConsumer(SequencedConsumer):
+    """Someone reading a pact's page: new amendments, support counts, decisions and
+    steps as they happen, and how many are reading. Anyone may read a pact; nothing is
+    done over this socket but catching up."""
+
+    async def connect(self):
+        self.language = _language(self.scope)
+        await self.accept()
+        self.pk = self.scope["url_route"]["kwargs"]["pk"]
+        await self.join(Pact(pk=self.pk).group_name)
+        frames = await _enter_pact(self.pk, self.name, _after(self.scope))
+        if frames is None:
+            await self.close(code=CLOSE_NO_MEETING)
+            return
+        await self._catch_up(frames)
+
+    async def forget(self, name: str) -> None:
+        await database_sync_to_async(pact_services.leave_page)(name)
+
+    def replay(self, after: int) -> list[dict]:
+        return _pact_catch_up(Pact(pk=self.pk), after)
+
+    async def act(self, message: dict) -> dict | None:
+        raise BadMessage(_("This channel accepts only “resync”: act on the page itself."))
 
 
 def _after(scope) -> int | None:

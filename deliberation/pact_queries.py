@@ -75,6 +75,16 @@ def amendments_of(version: PactVersion) -> list[Amendment]:
     )
 
 
+def amendment_card(pact: Pact, pk: int) -> Amendment:
+    """One amendment as its card on the pact's page shows it."""
+    return (
+        Amendment.objects.filter(pact=pact, pk=pk)
+        .select_related("author", "decided_by", "merged_into")
+        .annotate(comment_count=Count("comments"))
+        .get()
+    )
+
+
 def positions_of(user, amendments: list[Amendment]) -> dict[int, str]:
     """The side this person took on each of these amendments (by amendment id)."""
     if not policies.is_signed_in(user) or not amendments:

@@ -6,4 +6,5 @@ websocket_urlpatterns = [
     path("ws/me/", consumers.MyHomeConsumer.as_asgi()),
     path("ws/polls/<int:pk>/", consumers.PollResultsConsumer.as_asgi()),
     path("ws/meetings/<int:pk>/", consumers.MeetingRoomConsumer.as_asgi()),
+    path("ws/pacts/<int:pk>/", consumers.PactConsumer.as_asgi()),
 ]

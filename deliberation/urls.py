@@ -55,6 +55,11 @@ urlpatterns = [
         name="pact_amendment",
     ),
     path(
+        "pacts/<int:pk>/amendments/<int:amendment>/card/",
+        pacts.pact_amendment_card,
+        name="pact_amendment_card",
+    ),
+    path(
         "pacts/<int:pk>/amendments/<int:amendment>/position/",
         pacts.pact_position,
         name="pact_position",

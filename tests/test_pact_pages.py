@@ -31,6 +31,7 @@ from .factories import (
     staff_of,
     verified_member,
 )
+from .test_pact_socket import Scene as SocketScene
 
 pytestmark = pytest.mark.django_db
 
@@ -1006,6 +1007,25 @@ def test_the_committee_hides_a_comment_with_a_public_reason(proposal, amending, 
     assert (
         client.post(
             url("pact_hide_comment", amending, proposal.pk, 999), {"reason": "x"}
+        ).status_code
+        == 404
+    )
+
+
+def test_the_card_of_an_amendment_is_rendered_for_the_person_asking(client):
+    scene = SocketScene()
+    amendment = scene.propose()
+    url = reverse("deliberation:pact_amendment_card", args=[scene.pact.pk, amendment.pk])
+    anonymous = client.get(url)
+    assert anonymous.status_code == 200
+    assert f'id="amendment-{amendment.pk}"' in anonymous.content.decode()
+    assert "position-form" not in anonymous.content.decode()
+    client.force_login(scene.owners[1])
+    neighbour = client.get(url).content.decode()
+    assert "position-form" in neighbour
+    assert (
+        client.get(
+            reverse("deliberation:pact_amendment_card", args=[scene.pact.pk, 999999])
         ).status_code
         == 404
     )

@@ -20,6 +20,7 @@ from .pacts import (
     Pact,
     PactEvent,
     PactVersion,
+    PactViewer,
     Reconciliation,
 )
 from .people import Membership, Role, RoleGroup, User
@@ -47,6 +48,7 @@ __all__ = [
     "Pact",
     "PactEvent",
     "PactVersion",
+    "PactViewer",
     "Reconciliation",
     "AgendaItem",
     "Attendance",

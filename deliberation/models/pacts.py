@@ -323,3 +323,14 @@ class PactEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pact_id} #{self.seq} {self.type}"
+
+
+class PactViewer(models.Model):
+    """An open connection to a pact's page: how many are reading it now."""
+
+    pact = models.ForeignKey(Pact, on_delete=models.CASCADE, related_name="viewers")
+    channel_name = models.CharField(max_length=100, unique=True)
+    since = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.pact_id} · {self.channel_name}"

@@ -34,7 +34,7 @@ from django.utils.translation import ngettext
 
 from polls.models import Poll, PollResult
 
-from .. import electorates, live, policies, ratelimits, signals, trace
+from .. import broadcast, electorates, live, policies, ratelimits, signals, trace
 from ..models import (
     Amendment,
     AmendmentComment,
@@ -45,6 +45,7 @@ from ..models import (
     Pact,
     PactEvent,
     PactVersion,
+    PactViewer,
     Reconciliation,
 )
 from ..models.trace import ACTION_LABELS
@@ -1081,3 +1082,31 @@ def start_revision(actor, pact: Pact) -> PactVersion:
         pact.amendments_close_at = None
         _set_state(actor, pact, S.DRAFTING, "pact.revision_started", {"from": pact.in_force.number})
     return draft
+
+
+# ---------------------------------------------------------------------------- readers
+
+
+def _broadcast_viewers(pact_id: int) -> None:
+    """How many read the page now: a hint, not an event of the stream (not numbered,
+    not stored); the relay forwards at most one a second per page."""
+    count = PactViewer.objects.filter(pact_id=pact_id).count()
+    broadcast.on_commit_send(
+        Pact(pk=pact_id).group_name, {"type": "viewers", "count": count, "coalesce": True}
+    )
+
+
+def enter_page(pact: Pact, channel_name: str) -> None:
+    """A connection to the pact's page opens."""
+    with transaction.atomic():
+        PactViewer.objects.create(pact=pact, channel_name=channel_name)
+        _broadcast_viewers(pact.pk)
+
+
+def leave_page(channel_name: str) -> None:
+    with transaction.atomic():
+        viewer = PactViewer.objects.filter(channel_name=channel_name).first()
+        if viewer is None:
+            return
+        viewer.delete()
+        _broadcast_viewers(viewer.pact_id)

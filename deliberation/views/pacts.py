@@ -19,6 +19,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from polls.models import Poll
@@ -188,8 +189,36 @@ def pact_detail(request, pk: int):
         "show_amendments": pact.state in AMENDMENT_STEPS,
         "vote": _vote(latest),
         "in_force_vote": _vote(pact.in_force),
+        "live_strings": {key: str(text) for key, text in LIVE_STRINGS.items()},
     }
     return render(request, "deliberation/pacts/detail.html", context)
+
+
+@require_GET
+def pact_amendment_card(request, pk: int, amendment: int):
+    """One amendment's card as the pact's page shows it to this person: what the live
+    page fetches when an amendment arrives or changes."""
+    pact = _pact(request, pk)
+    try:
+        card = pact_queries.amendment_card(pact, amendment)
+    except Amendment.DoesNotExist:
+        raise Http404 from None
+    card.my_side = pact_queries.positions_of(request.user, [card]).get(card.pk)
+    context = {"a": card, "pact": pact, "viewer": _viewer(request.user, pact)}
+    return render(
+        request, "deliberation/pacts/_amendment.html", context | {"back": "pact", "link": True}
+    )
+
+
+LIVE_STRINGS = {
+    "connecting": _lazy("Connecting…"),
+    "live": _lazy("Live: new amendments and support appear as they come."),
+    "reconnecting": _lazy("Connection lost. Reconnecting…"),
+    "offline": _lazy("Not live: reload the page to see the latest."),
+    "changed": _lazy("This pact has moved on since the page was loaded."),
+    "reload": _lazy("Reload"),
+    "newAmendment": _lazy("A new amendment has been proposed."),
+}
 
 
 @require_GET
