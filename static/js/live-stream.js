@@ -3,7 +3,10 @@
 // a frame that comes early for a moment in case the missing ones follow, and if the gap
 // stays open asks for what it missed (`resync`: one at a time, at most one a second).
 // When a resync fails or goes unanswered, or the connection drops, it reconnects with
-// ?after=<seq> after a growing wait. What the events mean is the caller's business.
+// ?after=<seq> after a growing wait, or at once when the device comes back online (it
+// drops the connection when the device says it went offline: such a socket is dead,
+// though the browser may not notice for minutes). What the events mean is the caller's
+// business.
 //
 //   const stream = openStream({
 //     url: "/ws/pacts/7/", seq: 12,
@@ -24,6 +27,7 @@ const FLOOD = 4429;
 
 export function openStream({ url, seq, onEvent, onCatchUp = () => {}, onFrame = () => {}, onStatus = () => {} }) {
   let socket = null;
+  let retry = null; // the timer of the next attempt to connect
   let connects = 0;
   let delay = 1000;
   const held = new Map();
@@ -136,7 +140,10 @@ export function openStream({ url, seq, onEvent, onCatchUp = () => {}, onFrame = 
     }
     if (code === FLOOD) delay = Math.max(delay, 10000);
     onStatus("reconnecting", code);
-    setTimeout(connect, delay + Math.random() * 500);
+    retry = setTimeout(() => {
+      retry = null;
+      connect();
+    }, delay + Math.random() * 500);
     delay = Math.min(delay * 2, 30000);
   };
 
@@ -172,6 +179,14 @@ export function openStream({ url, seq, onEvent, onCatchUp = () => {}, onFrame = 
       if (ws === socket) lost(event.code);
     });
   };
+
+  window.addEventListener("offline", () => abandon());
+  window.addEventListener("online", () => {
+    if (socket !== null || retry === null) return;
+    clearTimeout(retry);
+    retry = null;
+    connect();
+  });
 
   connect();
   return { send, live, seq: () => seq };

@@ -44,36 +44,57 @@ function startPact(root, strings) {
     root.querySelector("h1").after(box);
   };
 
+  // What the events said of each amendment: its article (to place a card that has not
+  // arrived yet) and its last support counts (a card fetched while a count changed may
+  // show the older figures; the event is applied again once the card is in place).
+  const articleOf = new Map();
+  const countsOf = new Map();
+  // The number of the latest fetch of each card: an older answer that arrives after a
+  // newer one is dropped, so a card never goes back to what it was.
+  const fetches = new Map();
+
+  const fetchCard = async (id) => {
+    const response = await fetch(`${root.dataset.cardsUrl}${id}/card/`, {
+      headers: { Accept: "text/html" },
+      credentials: "same-origin",
+    });
+    if (response.status === 404) return null; // not for this page (or no longer)
+    if (!response.ok) throw new Error(`card ${id}: ${response.status}`);
+    return response.text();
+  };
+
   // The card of one amendment, as the server renders it for this person; replaces the
   // one shown, or goes under its article. Nothing happens where the page shows none.
-  const refreshCard = async (id, articleKey, isNew) => {
-    const list = document.getElementById(`amendments-${articleKey}`);
-    const shown = document.getElementById(`amendment-${id}`);
-    if (!shown && !list) return;
+  // A card that cannot be fetched is tried once more, then the page says it is behind.
+  const refreshCard = async (id, retried = false) => {
+    const key = articleOf.get(id) ?? document.getElementById(`amendment-${id}`)?.dataset.article;
+    const list = key == null ? null : document.getElementById(`amendments-${key}`);
+    if (!list && !document.getElementById(`amendment-${id}`)) return;
+    const ticket = (fetches.get(id) || 0) + 1;
+    fetches.set(id, ticket);
     let html;
     try {
-      const response = await fetch(`${root.dataset.cardsUrl}${id}/card/`, {
-        headers: { Accept: "text/html" },
-        credentials: "same-origin",
-      });
-      if (!response.ok) return;
-      html = await response.text();
+      html = await fetchCard(id);
     } catch (error) {
+      if (fetches.get(id) !== ticket) return;
+      if (retried) stale();
+      else setTimeout(() => refreshCard(id, true), 2000);
       return;
     }
+    if (fetches.get(id) !== ticket || html === null) return;
     const card = new DOMParser().parseFromString(html, "text/html").body.firstElementChild;
     if (!card) return;
     const current = document.getElementById(`amendment-${id}`);
     if (current) {
       current.replaceWith(card);
     } else if (list) {
-      const link = list.querySelector(".amend-link");
-      list.insertBefore(card, link);
-    }
-    if (isNew) {
+      list.insertBefore(card, list.querySelector(".amend-link"));
       card.classList.add("just-arrived");
       announce(strings.newAmendment);
+    } else {
+      return;
     }
+    if (countsOf.has(id)) setCounts(countsOf.get(id));
   };
 
   const setCounts = (frame) => {
@@ -85,16 +106,17 @@ function startPact(root, strings) {
     if (opponents) opponents.textContent = String(frame.opponents);
   };
 
-  const articleOf = (id) => {
-    const card = document.getElementById(`amendment-${id}`);
-    return card ? card.dataset.article : null;
-  };
-
   const EVENTS = {
-    "amendment.proposed": (f) => refreshCard(f.amendment.id, f.amendment.article, true),
-    "amendment.counts": setCounts,
-    "amendment.decided": (f) => refreshCard(f.amendment, articleOf(f.amendment), false),
-    "amendment.commented": (f) => refreshCard(f.amendment, articleOf(f.amendment), false),
+    "amendment.proposed": (f) => {
+      articleOf.set(f.amendment.id, f.amendment.article);
+      refreshCard(f.amendment.id);
+    },
+    "amendment.counts": (f) => {
+      countsOf.set(f.amendment, f);
+      setCounts(f);
+    },
+    "amendment.decided": (f) => refreshCard(f.amendment),
+    "amendment.commented": (f) => refreshCard(f.amendment),
     "pact.state": stale,
     "version.published": stale,
     "vote.started": stale,
@@ -108,16 +130,20 @@ function startPact(root, strings) {
     offline: strings.offline,
   };
 
+  let applied = pageSeq; // the number of the last event the page shows
   openStream({
     url: root.dataset.wsUrl,
     seq: pageSeq,
     onEvent(frame) {
+      applied = frame.seq;
       const handle = EVENTS[frame.type];
       if (handle) handle(frame);
     },
     onCatchUp(frame) {
-      // A snapshot means the page was too far behind to be sent what it missed.
-      if (frame.type === "snapshot" && frame.seq > pageSeq) stale();
+      // A snapshot instead of what was missed: the page was too far behind (or the
+      // stream is not where the page left it), and only a reload shows it as it is.
+      if (frame.type === "snapshot" && frame.seq !== applied) stale();
+      if (frame.type === "snapshot") applied = frame.seq;
     },
     onFrame(frame) {
       if (frame.type === "viewers" && viewers) {
@@ -127,6 +153,8 @@ function startPact(root, strings) {
     },
     onStatus(state) {
       if (status) status.textContent = STATUS[state] || "";
+      // Who reads the page is known only while connected; the next count shows it again.
+      if (state !== "live" && viewers) viewers.hidden = true;
     },
   });
 }
