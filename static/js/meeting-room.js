@@ -1,13 +1,12 @@
 // The live room of a meeting (docs/live-protocol.md). The page is rendered by the
 // server and works without this script: every action is a plain form. This module
-// connects to /ws/meetings/<pk>/, keeps the room's event number (`seq`) and applies each
-// numbered event once and in order. A frame that comes early is held for a moment in
-// case the missing ones follow; if the gap stays open the module asks for what it missed
-// (`resync`: one at a time, at most one a second), and when that fails or goes
-// unanswered it reconnects with ?after=<seq>, as after losing the connection. While
-// connected, the room's forms are sent over the socket instead of being posted. Lists
-// are re-rendered from the <template> elements the server rendered with the same markup;
-// what people wrote is set with textContent only.
+// follows the room's numbered stream at /ws/meetings/<pk>/ through ./live-stream.js
+// (which applies each event once and in order, catches up and reconnects) and shows
+// what the events say. While connected, the room's forms are sent over the socket
+// instead of being posted. Lists are re-rendered from the <template> elements the
+// server rendered with the same markup; what people wrote is set with textContent only.
+import { openStream } from "./live-stream.js";
+
 const root = document.getElementById("room");
 
 if (root && root.dataset.wsUrl && "WebSocket" in window) {
@@ -24,7 +23,6 @@ function startRoom(root) {
   // Forms whose text goes once sent.
   const CLEARED = new Set(["comment.post", "comment.hide"]);
 
-  let seq = initial.seq;
   let currentItem = initial.current_item;
   // The poll of each agenda item: the poll area is fetched again only when the item
   // under discussion has (or had) one, not by every phone on every step of the chair.
@@ -32,9 +30,6 @@ function startRoom(root) {
   const currentPoll = () => pollOf.get(currentItem) || null;
   let speakers = initial.speakers;
   let lastFloor = speakers.floor ? speakers.floor.request : null;
-  let socket = null;
-  let connects = 0;
-  let delay = 1000;
   let refs = 0;
   const pending = new Map();
   // Server clock minus this device's clock, in ms. The server's "now" (in the page, the
@@ -342,8 +337,6 @@ function startRoom(root) {
 
   const applySnapshot = (snapshot) => {
     const before = currentPoll();
-    seq = snapshot.seq;
-    highest = seq;
     renderState(snapshot.meeting.state, snapshot.meeting.state_label);
     currentItem = snapshot.current_item;
     renderAgenda(snapshot.agenda);
@@ -386,104 +379,6 @@ function startRoom(root) {
     attendance: (frame) => renderAttendance(frame),
   };
 
-  const live = () => socket !== null && socket.readyState === WebSocket.OPEN;
-  const send = (message) => { if (live()) socket.send(JSON.stringify(message)); };
-
-  // Numbered events that came early (more than one ahead of `seq`), by number, until
-  // the ones before them arrive or a resync answers. Bounded: what is left out is in
-  // the answer to the resync anyway.
-  const HELD_AT_MOST = 500;
-  const held = new Map();
-  // The highest number this page has heard of; behind while it is above `seq`.
-  let highest = seq;
-  // How long a gap may stay open before a resync, the least time between two
-  // resyncs, and how long to wait for the answer before reconnecting.
-  const GAP_WAIT = 1000;
-  const RESYNC_EVERY = 1000;
-  const RESYNC_TIMEOUT = 5000;
-  let gapTimer = null;
-  // The resync in flight ({ref, timer}), never more than one.
-  let resync = null;
-  let resyncs = 0;
-  let resyncSentAt = -Infinity;
-
-  const apply = (frame) => {
-    eventAt(frame.at);
-    seq = frame.seq;
-    const handle = SEQUENCED[frame.type];
-    if (handle) handle(frame);
-  };
-
-  // Apply the held frames that now follow in order, drop those already applied, and
-  // ask for the rest if a gap is still open.
-  const drain = () => {
-    for (const number of [...held.keys()]) if (number <= seq) held.delete(number);
-    while (held.has(seq + 1)) {
-      const frame = held.get(seq + 1);
-      held.delete(seq + 1);
-      apply(frame);
-    }
-    highest = Math.max(highest, seq, ...held.keys());
-    if (highest <= seq) {
-      clearTimeout(gapTimer);
-      gapTimer = null;
-    } else {
-      awaitGap();
-    }
-  };
-
-  // A gap is open: wait for the missing events (the channel layer may deliver events
-  // out of order), then send one resync, unless one is already in flight.
-  const awaitGap = () => {
-    if (gapTimer !== null || resync !== null) return;
-    const wait = Math.max(GAP_WAIT, resyncSentAt + RESYNC_EVERY - Date.now());
-    gapTimer = setTimeout(() => {
-      gapTimer = null;
-      if (highest > seq) requestResync();
-    }, wait);
-  };
-
-  const requestResync = () => {
-    if (!live() || resync !== null) return;
-    const ref = `resync-${++resyncs}`;
-    resync = { ref, timer: setTimeout(() => abandon(), RESYNC_TIMEOUT) };
-    resyncSentAt = Date.now();
-    send({ type: "resync", after: seq, ref });
-  };
-
-  // The end of a catch-up (a snapshot or `resynced`): the resync in flight, if any,
-  // is answered (the server may name it by its ref; the catch-up on connecting has
-  // none), and this connection is known to work.
-  const caughtUp = (frame) => {
-    if (resync !== null && (frame.ref == null || frame.ref === resync.ref)) {
-      clearTimeout(resync.timer);
-      resync = null;
-    }
-    delay = 1000;
-    serverNow(frame.now);
-    tick();
-  };
-
-  const forgetSync = () => {
-    held.clear();
-    highest = seq;
-    clearTimeout(gapTimer);
-    gapTimer = null;
-    if (resync !== null) clearTimeout(resync.timer);
-    resync = null;
-  };
-
-  const applySequenced = (frame) => {
-    if (frame.seq <= seq) return;
-    if (frame.seq === seq + 1) {
-      apply(frame);
-    } else {
-      highest = Math.max(highest, frame.seq);
-      if (held.size < HELD_AT_MOST) held.set(frame.seq, frame);
-    }
-    drain();
-  };
-
   const settle = (ref) => {
     const form = pending.get(ref);
     pending.delete(ref);
@@ -494,63 +389,33 @@ function startRoom(root) {
     return form;
   };
 
-  const onMessage = (frame) => {
-    if (typeof frame.seq === "number" && frame.type !== "snapshot" && frame.type !== "resynced") {
-      applySequenced(frame);
-      return;
-    }
-    switch (frame.type) {
-      case "snapshot":
-        caughtUp(frame);
-        applySnapshot(frame);
-        drain();
-        break;
-      case "resynced":
-        caughtUp(frame);
-        // The replay came before this; a number above this page's means something was
-        // dropped on the way, and drain() asks again (not at once).
-        if (typeof frame.seq === "number") highest = Math.max(highest, frame.seq);
-        drain();
-        break;
-      case "presence":
-        renderPresence(frame);
-        break;
-      case "poll.updated":
-        refreshResults();
-        break;
-      case "presence.who":
-        settle(frame.ref);
-        renderWho(frame.buildings || []);
-        break;
-      case "ok": {
-        const form = settle(frame.ref);
-        if (form && CLEARED.has(form.dataset.type)) {
-          form.reset();
-          const details = form.closest("details");
-          if (details) details.open = false;
-        }
-        if (frame.for === "vote") {
-          const receipt = $("room-vote-receipt");
-          receipt.textContent = frame.changed ? strings.votedChanged : strings.voted;
-          if (frame.receipt) receipt.textContent += ` ${format(strings.receipt, { code: frame.receipt })}`;
-          receipt.hidden = false;
-          refreshPoll();
-        }
-        break;
+  // Frames without a number: refreshes of the room and answers to this page's messages.
+  const UNSEQUENCED = {
+    presence: (frame) => renderPresence(frame),
+    "poll.updated": () => refreshResults(),
+    "presence.who": (frame) => {
+      settle(frame.ref);
+      renderWho(frame.buildings || []);
+    },
+    ok: (frame) => {
+      const form = settle(frame.ref);
+      if (form && CLEARED.has(form.dataset.type)) {
+        form.reset();
+        const details = form.closest("details");
+        if (details) details.open = false;
       }
-      case "error":
-        if (resync !== null && frame.ref === resync.ref) {
-          // The server could not answer the resync: start again with ?after=<seq>; if
-          // it said this page sends too much (it then closes with 4429), later.
-          abandon(frame.code === "flood" ? 4429 : null);
-          break;
-        }
-        settle(frame.ref);
-        showError(frame.message);
-        break;
-      default:
-        break;
-    }
+      if (frame.for === "vote") {
+        const receipt = $("room-vote-receipt");
+        receipt.textContent = frame.changed ? strings.votedChanged : strings.voted;
+        if (frame.receipt) receipt.textContent += ` ${format(strings.receipt, { code: frame.receipt })}`;
+        receipt.hidden = false;
+        refreshPoll();
+      }
+    },
+    error: (frame) => {
+      settle(frame.ref);
+      showError(frame.message);
+    },
   };
 
   // ------------------------------------------------------------------ forms over the socket
@@ -577,83 +442,56 @@ function startRoom(root) {
   root.addEventListener("submit", (event) => {
     const form = event.target.closest("form[data-type]");
     // Not connected: the form is posted as usual, and the page reloads.
-    if (!form || !live()) return;
+    if (!form || !stream.live()) return;
     event.preventDefault();
     clearError();
     const ref = `f${++refs}`;
     pending.set(ref, form);
     form.setAttribute("aria-busy", "true");
     for (const button of form.querySelectorAll("button")) button.disabled = true;
-    send({ ...messageOf(form), ref });
+    stream.send({ ...messageOf(form), ref });
   });
 
   const who = $("room-who");
   if (who) {
     who.addEventListener("click", () => {
-      if (!live()) return;
+      if (!stream.live()) return;
       clearError();
-      send({ type: "presence.who", ref: `w${++refs}` });
+      stream.send({ type: "presence.who", ref: `w${++refs}` });
     });
   }
 
   // ------------------------------------------------------------------ the connection
 
-  // The connection is gone (or given up): forms are posted again until the next one.
-  const lost = (code) => {
-    socket = null;
-    forgetSync();
-    for (const ref of [...pending.keys()]) settle(ref);
-    if (who) who.hidden = true;
-    // 4401: signed out; 4404: no such meeting. The page still works by reloading.
-    if (code === 4401 || code === 4404) {
-      setStatus(strings.offline);
-      return;
-    }
-    // 4429: this page sent too much; wait longer before coming back.
-    if (code === 4429) delay = Math.max(delay, 10000);
-    setStatus(strings.reconnecting);
-    setTimeout(connect, delay + Math.random() * 500);
-    delay = Math.min(delay * 2, 30000);
-  };
-
-  // Give up this connection (a resync failed or went unanswered) and come back with
-  // ?after=<seq>, after the usual wait (or the wait that the close `code` calls for).
-  const abandon = (code = null) => {
-    const old = socket;
-    if (old === null) return;
-    lost(code);
-    old.close();
-  };
-
-  const connect = () => {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    setStatus(connects++ === 0 ? strings.connecting : strings.reconnecting);
-    const ws = new WebSocket(`${scheme}://${location.host}${root.dataset.wsUrl}?after=${seq}`);
-    socket = ws;
-    ws.addEventListener("open", () => {
-      if (ws !== socket) return;
-      forgetSync();
-      setStatus(strings.live);
-      if (who) who.hidden = false;
-    });
-    ws.addEventListener("message", (message) => {
-      // A connection given up may still deliver what was on its way: not used.
-      if (ws !== socket) return;
-      let frame;
-      try {
-        frame = JSON.parse(message.data);
-      } catch (error) {
-        return;
-      }
-      if (frame && typeof frame === "object") onMessage(frame);
-    });
-    ws.addEventListener("close", (event) => {
-      if (ws === socket) lost(event.code);
-    });
-  };
-
   refreshControls();
   refreshResults();
   setInterval(tick, 1000);
-  connect();
+
+  const stream = openStream({
+    url: root.dataset.wsUrl,
+    seq: initial.seq,
+    onEvent: (frame) => {
+      eventAt(frame.at);
+      const handle = SEQUENCED[frame.type];
+      if (handle) handle(frame);
+    },
+    onCatchUp: (frame) => {
+      serverNow(frame.now);
+      if (frame.type === "snapshot") applySnapshot(frame);
+      tick();
+    },
+    onFrame: (frame) => {
+      const handle = UNSEQUENCED[frame.type];
+      if (handle) handle(frame);
+    },
+    // The room's strings are named after the statuses. "offline" follows 4401 (signed
+    // out) or 4404 (no such meeting): the page still works by reloading.
+    onStatus: (status) => {
+      setStatus(strings[status]);
+      const live = status === "live";
+      // Not live: no answer comes to the forms sent, and forms are posted as usual.
+      if (!live) for (const ref of [...pending.keys()]) settle(ref);
+      if (who) who.hidden = !live;
+    },
+  });
 }
