@@ -97,7 +97,12 @@ export function openStream({ url, seq, onEvent, onCatchUp = () => {}, onFrame = 
       resync = null;
     }
     delay = 1000;
-    if (frame.type === "snapshot" && typeof frame.seq === "number") seq = frame.seq;
+    if (frame.type === "snapshot" && typeof frame.seq === "number") {
+      // A fresh start: also when the page claimed a number the stream never gave (its
+      // database was reset), which must not leave a gap open forever.
+      seq = frame.seq;
+      highest = seq;
+    }
     if (frame.type === "resynced" && typeof frame.seq === "number") {
       // The replay came before this; a number above ours means something was dropped
       // on the way, and drain() asks again (not at once).
