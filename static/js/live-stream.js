@@ -28,6 +28,7 @@ const FLOOD = 4429;
 export function openStream({ url, seq, onEvent, onCatchUp = () => {}, onFrame = () => {}, onStatus = () => {} }) {
   let socket = null;
   let retry = null; // the timer of the next attempt to connect
+  let leaving = false; // the page is being left (or put in the back/forward cache)
   let connects = 0;
   let delay = 1000;
   const held = new Map();
@@ -139,6 +140,7 @@ export function openStream({ url, seq, onEvent, onCatchUp = () => {}, onFrame = 
   const lost = (code) => {
     socket = null;
     forgetSync();
+    if (leaving) return; // the page is going: its socket closes with it
     if (FINAL.has(code)) {
       onStatus("offline", code);
       return;
@@ -185,6 +187,14 @@ export function openStream({ url, seq, onEvent, onCatchUp = () => {}, onFrame = 
     });
   };
 
+  window.addEventListener("pagehide", () => {
+    leaving = true;
+  });
+  // Back from the back/forward cache: the socket was closed meanwhile; catch up.
+  window.addEventListener("pageshow", (event) => {
+    leaving = false;
+    if (event.persisted && socket === null && retry === null) connect();
+  });
   window.addEventListener("offline", () => abandon());
   window.addEventListener("online", () => {
     if (socket !== null || retry === null) return;

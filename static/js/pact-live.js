@@ -17,16 +17,18 @@ function startPact(root, strings) {
   const status = document.getElementById("pact-live-status");
   const viewers = document.getElementById("pact-viewers");
 
+  // Screen readers announce what changes in a live region that was already there: it
+  // is made at the start, emptied and then filled, so the same news twice is read twice.
+  const region = document.createElement("p");
+  region.id = "pact-announce";
+  region.className = "visually-hidden";
+  region.setAttribute("aria-live", "polite");
+  root.prepend(region);
   const announce = (text) => {
-    let region = document.getElementById("pact-announce");
-    if (!region) {
-      region = document.createElement("p");
-      region.id = "pact-announce";
-      region.className = "visually-hidden";
-      region.setAttribute("aria-live", "polite");
-      root.prepend(region);
-    }
-    region.textContent = text;
+    region.textContent = "";
+    setTimeout(() => {
+      region.textContent = text;
+    }, 100);
   };
 
   // The page is behind what it shows: one notice with a reload link, shown once.

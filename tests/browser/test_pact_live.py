@@ -4,6 +4,7 @@ page without a reload; the other supports it and the count changes on the first 
 both show two readers. A phone whose connection drops while an amendment is proposed
 reconnects from the number it had and shows that amendment once."""
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -132,6 +133,9 @@ def test_an_amendment_and_its_support_appear_live_on_two_phones(house_rules, asg
     expect(card).to_contain_text("王阿姨")
     expect(card.locator("[data-supporters]")).to_have_text("0")
     assert phone_b.evaluate("window.stayedOnPage") is True
+    # It is marked as new, and said to screen readers.
+    expect(card).to_have_class(re.compile(r"\bjust-arrived\b"))
+    expect(phone_b.locator("#pact-announce[aria-live=polite]")).not_to_be_empty()
     # The card was fetched for her: she may support it; 王阿姨 may not support her own.
     expect(card.locator("form.position-form button[value=support]")).to_be_visible()
     expect(phone_a.locator(f"#amendment-{first.pk} form.position-form")).to_have_count(0)
