@@ -402,22 +402,31 @@ class RoomComment(Hideable):
         return f"{self.author} · {self.text[:30]}"
 
 
-class RoomEvent(models.Model):
-    """One event of a meeting's room, numbered in the meeting's sequence and stored
-    before it is broadcast: what a client that reconnects is sent again."""
+class NumberedEvent(models.Model):
+    """One event of a live stream (`deliberation.live`), numbered in its owner's
+    sequence and stored before it is broadcast: what a client that reconnects is sent
+    again. Subclasses add the owner's foreign key."""
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="events")
     seq = models.PositiveIntegerField()
     type = models.CharField(max_length=40)
     data = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["meeting", "seq"]
-        constraints = [models.UniqueConstraint(fields=["meeting", "seq"], name="room_event_seq")]
+        abstract = True
 
     def __str__(self) -> str:
-        return f"{self.meeting_id} #{self.seq} {self.type}"
+        return f"{self.type} #{self.seq}"
+
+
+class RoomEvent(NumberedEvent):
+    """An event of a meeting's room."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="events")
+
+    class Meta:
+        ordering = ["meeting", "seq"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "seq"], name="room_event_seq")]
 
 
 class Minutes(models.Model):

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .meetings import Council
+from .meetings import Council, NumberedEvent
 from .topics import Hideable, Scoped
 
 
@@ -307,22 +307,14 @@ class Reconciliation(models.Model):
         return f"{self.version} key {self.article_key}"
 
 
-class PactEvent(models.Model):
-    """One event of a pact's page, numbered in the pact's sequence and stored before it
-    is broadcast: what a client that reconnects is sent again."""
+class PactEvent(NumberedEvent):
+    """An event of a pact's page."""
 
     pact = models.ForeignKey(Pact, on_delete=models.CASCADE, related_name="events")
-    seq = models.PositiveIntegerField()
-    type = models.CharField(max_length=40)
-    data = models.JSONField(default=dict)
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["pact", "seq"]
         constraints = [models.UniqueConstraint(fields=["pact", "seq"], name="pact_event_seq")]
-
-    def __str__(self) -> str:
-        return f"{self.pact_id} #{self.seq} {self.type}"
 
 
 class PactViewer(models.Model):
