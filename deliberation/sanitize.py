@@ -146,6 +146,16 @@ def clean_required(text: str, limit: int, empty: str, too_long: str) -> str:
     return text
 
 
+def clean_optional(text: str, limit: int, too_long: str) -> str:
+    """`clean_plain` for a field that may be left empty: a ValidationError with the
+    caller's message when more than `limit` characters are left (`too_long` may name
+    %(limit)s)."""
+    text = clean_plain(text or "").strip()
+    if len(text) > limit:
+        raise ValidationError(too_long % {"limit": limit})
+    return text
+
+
 def _text_of(element) -> Iterator[str]:
     """The text of a parsed fragment, without its comments."""
     if isinstance(element.tag, str) and element.text:

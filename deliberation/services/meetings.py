@@ -49,7 +49,7 @@ from ..models import (
 )
 from ..models.places import normalize_entrance
 from ..models.trace import ACTION_LABELS
-from ..sanitize import clean_plain, clean_required
+from ..sanitize import clean_optional, clean_plain, clean_required
 from . import notify, room
 
 Place = Community | Compound | Building
@@ -247,11 +247,9 @@ def create_council(
         _("Give the council a name."),
         _("Keep the name under %(limit)s characters."),
     )
-    description = clean_plain(description or "").strip()
-    if len(description) > DESCRIPTION_MAX:
-        raise ValidationError(
-            _("Keep the description under %(limit)s characters.") % {"limit": DESCRIPTION_MAX}
-        )
+    description = clean_optional(
+        description, DESCRIPTION_MAX, _("Keep the description under %(limit)s characters.")
+    )
     council = Council(name=name, description=description, **scope_fields(place, entrance))
     try:
         with transaction.atomic():
@@ -343,22 +341,18 @@ def _check_meeting(meeting: Meeting, *, new_start: bool) -> None:
         _("Give the meeting a title."),
         _("Keep the title under %(limit)s characters."),
     )
-    meeting.description = clean_plain(meeting.description or "").strip()
-    if len(meeting.description) > DESCRIPTION_MAX:
-        raise ValidationError(
-            _("Keep the description under %(limit)s characters.") % {"limit": DESCRIPTION_MAX}
-        )
+    meeting.description = clean_optional(
+        meeting.description, DESCRIPTION_MAX, _("Keep the description under %(limit)s characters.")
+    )
     if not isinstance(meeting.starts_at, datetime):
         raise ValidationError(_("Say when the meeting starts."))
     if new_start and meeting.starts_at <= timezone.now():
         raise ValidationError(_("A meeting is scheduled for a time still to come."))
     if meeting.ends_at is not None and meeting.ends_at <= meeting.starts_at:
         raise ValidationError(_("The meeting must end after it starts."))
-    meeting.venue = clean_plain(meeting.venue or "").strip()
-    if len(meeting.venue) > VENUE_MAX:
-        raise ValidationError(
-            _("Keep the venue under %(limit)s characters.") % {"limit": VENUE_MAX}
-        )
+    meeting.venue = clean_optional(
+        meeting.venue, VENUE_MAX, _("Keep the venue under %(limit)s characters.")
+    )
     if meeting.mode != Meeting.Mode.ONLINE and not meeting.venue:
         raise ValidationError(_("Say where the meeting is held: people attend on site."))
     limit = meeting.registration_limit
@@ -533,11 +527,9 @@ def _item_text(title: str, description: str) -> tuple[str, str]:
         _("Give the agenda item a title."),
         _("Keep the title under %(limit)s characters."),
     )
-    description = clean_plain(description or "").strip()
-    if len(description) > ITEM_DESCRIPTION_MAX:
-        raise ValidationError(
-            _("Keep the description under %(limit)s characters.") % {"limit": ITEM_DESCRIPTION_MAX}
-        )
+    description = clean_optional(
+        description, ITEM_DESCRIPTION_MAX, _("Keep the description under %(limit)s characters.")
+    )
     return title, description
 
 

@@ -49,7 +49,7 @@ from ..models import (
     Reconciliation,
 )
 from ..models.trace import ACTION_LABELS
-from ..sanitize import clean_plain, clean_required
+from ..sanitize import clean_optional, clean_plain, clean_required
 from . import notify
 from . import polls as poll_services
 from .meetings import Place, covers, scope_fields
@@ -188,12 +188,7 @@ def _clean_article(item: ArticleInput, number: int | None = None) -> ArticleInpu
 
 
 def _clean_preamble(text: str) -> str:
-    preamble = clean_plain(text or "").strip()
-    if len(preamble) > PREAMBLE_MAX:
-        raise ValidationError(
-            _("The preamble has at most %(limit)s characters.") % {"limit": PREAMBLE_MAX}
-        )
-    return preamble
+    return clean_optional(text, PREAMBLE_MAX, _("The preamble has at most %(limit)s characters."))
 
 
 def _residents_ids(pact: Pact) -> set[int]:
@@ -261,11 +256,9 @@ def create_pact(
         _("Give the pact a title."),
         _("A title has at most %(limit)s characters."),
     )
-    summary = clean_plain(summary or "").strip()
-    if len(summary) > SUMMARY_MAX:
-        raise ValidationError(
-            _("The summary has at most %(limit)s characters.") % {"limit": SUMMARY_MAX}
-        )
+    summary = clean_optional(
+        summary, SUMMARY_MAX, _("The summary has at most %(limit)s characters.")
+    )
     cleaned = [_clean_article(item, n) for n, item in enumerate(articles, start=1)]
     if not cleaned:
         raise ValidationError(_("A pact needs at least one article."))

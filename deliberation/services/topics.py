@@ -39,7 +39,7 @@ from ..models import (
 )
 from ..models.places import normalize_entrance
 from ..models.trace import ACTION_LABELS
-from ..sanitize import clean_plain
+from ..sanitize import clean_optional, clean_plain
 from ..sanitize import clean_required as _clean
 from . import notify
 
@@ -647,11 +647,9 @@ def evaluate(user, topic: Topic, *, satisfaction: int, comment: str = "") -> Eva
     """A household of the scope says how satisfied it is (1–5), once."""
     if satisfaction not in range(1, 6):
         raise ValidationError(_("Choose a satisfaction from 1 to 5."))
-    comment = clean_plain(comment or "").strip()
-    if len(comment) > COMMENT_MAX:
-        raise ValidationError(
-            _("Keep the comment under %(limit)s characters.") % {"limit": COMMENT_MAX}
-        )
+    comment = clean_optional(
+        comment, COMMENT_MAX, _("Keep the comment under %(limit)s characters.")
+    )
     with transaction.atomic():
         topic = _locked(topic)
         open_ids = _households_to_evaluate(user, topic)
