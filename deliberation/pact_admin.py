@@ -111,7 +111,7 @@ class PactForm(PlaceFormMixin, forms.Form):
         },
     )
     place = forms.ChoiceField(
-        label=gettext_lazy("For"),
+        label=gettext_lazy("Where it applies"),
         help_text=gettext_lazy("The community, compound or building whose residents it binds."),
         error_messages={
             "required": gettext_lazy("Choose the place the pact is for."),

@@ -1171,7 +1171,7 @@ def test_no_version_is_published_while_a_clash_remains(scene):
     scene.clash_on_2()
     scene.consolidate()
     for publish in (scene.open, scene.start_vote):
-        assert_refused(scene.pact, publish, match="must be reconciled first: articles 2")
+        assert_refused(scene.pact, publish, match="must be reconciled first: 第二条")
     pacts.reconcile(scene.member, scene.pact, 2, text="车辆按位停放。")
     version = scene.start_vote()
     assert texts(version)[1] == (2, 2, "车辆按位停放。")
@@ -1190,7 +1190,7 @@ def test_a_clash_on_an_article_both_deleted_names_its_published_number(scene):
     scene.accept(scene.propose(scene.owners[0], key=3, kind="delete"))
     scene.accept(scene.propose(scene.owners[1], key=3, kind="delete", rationale="没必要"))
     scene.consolidate()
-    assert_refused(scene.pact, scene.start_vote, match="reconciled first: articles 3")
+    assert_refused(scene.pact, scene.start_vote, match="reconciled first: 第三条")
 
 
 def test_reconciling_back_to_the_published_text_still_puts_a_new_version_to_the_vote(scene):

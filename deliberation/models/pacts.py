@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .meetings import Council, NumberedEvent
 from .topics import Hideable, Scoped
@@ -188,7 +189,7 @@ class Amendment(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="amendments",
-        verbose_name=_("author"),
+        verbose_name=_("proposed by"),
     )
     created_at = models.DateTimeField(_("proposed at"), default=timezone.now)
     state = models.CharField(
@@ -244,7 +245,7 @@ class AmendmentPosition(models.Model):
         related_name="+",
         verbose_name=_("person"),
     )
-    side = models.CharField(_("position"), max_length=8, choices=Side)
+    side = models.CharField(pgettext_lazy("stance", "position"), max_length=8, choices=Side)
     at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:

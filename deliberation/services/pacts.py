@@ -34,7 +34,7 @@ from django.utils.translation import ngettext
 
 from polls.models import Poll, PollResult
 
-from .. import broadcast, electorates, live, policies, ratelimits, signals, trace
+from .. import broadcast, electorates, live, pact_text, policies, ratelimits, signals, trace
 from ..models import (
     Amendment,
     AmendmentComment,
@@ -422,9 +422,9 @@ def _check_ready(pact: Pact) -> None:
         raise ValidationError(
             _(
                 "Accepted amendments change the same article and must be reconciled first: "
-                "articles %(numbers)s."
+                "%(articles)s."
             )
-            % {"numbers": "、".join(str(n) for n in numbers) or "—"}
+            % {"articles": "、".join(pact_text.article_label(n) for n in numbers) or "—"}
         )
 
 
