@@ -1156,6 +1156,20 @@ def test_reconciling_an_article_no_clash_touches_is_refused(scene):
         )
 
 
+def test_an_accepted_change_of_an_article_the_committee_rewrote_must_be_reconciled(scene):
+    scene.to(CONSOLIDATING)
+    pacts.edit_article(scene.member, scene.pact, 2, ArticleInput("车辆停放须经物业登记。"))
+    scene.accept(scene.round)
+    draft = pacts.working_draft(scene.pact)
+    assert draft.articles.get(key=2).text == "车辆停放须经物业登记。"
+    assert pacts.clashing_keys(scene.pact) == {2}
+    pacts.reconcile(scene.member, scene.pact, 2, text="车辆停放在划线车位内，并经物业登记。")
+    assert pacts.clashing_keys(scene.pact) == set()
+    assert draft.articles.get(key=2).text == "车辆停放在划线车位内，并经物业登记。"
+    scene.round.refresh_from_db()
+    assert scene.round.merged_into == draft
+
+
 def test_an_insertion_and_a_replacement_of_one_article_do_not_clash(scene):
     scene.to(AMENDING)
     insertion = scene.propose(scene.owners[0], kind="insert_after", text="电动车不进楼道。")

@@ -734,15 +734,15 @@ def hide_comment(actor, comment: AmendmentComment, reason: str) -> None:
 
 
 def clashing_keys(pact: Pact) -> set[int]:
-    """Articles that two or more accepted amendments of this round change (replace or
-    delete) and that the committee has not reconciled since the last of them."""
-    accepted = pact.amendments.filter(state=A.ACCEPTED, kind__in=CHANGES)
-    draft = PactVersion.objects.filter(pact=pact, published_at=None).first()
-    keys: dict[int, int] = {}
-    for key in accepted.filter(_this_round(draft)).values_list("article_key", flat=True):
-        keys[key] = keys.get(key, 0) + 1
-    unmerged = set(accepted.filter(merged_into=None).values_list("article_key", flat=True))
-    return {key for key, count in keys.items() if count > 1 and key in unmerged}
+    """Articles that an accepted amendment changes (replace or delete) but could not
+    enter the working draft: another accepted amendment of this round changed the
+    article already, or the committee rewrote it since the version was published. The
+    committee reconciles them; none is applied over another silently."""
+    return set(
+        pact.amendments.filter(state=A.ACCEPTED, kind__in=CHANGES, merged_into=None).values_list(
+            "article_key", flat=True
+        )
+    )
 
 
 def decide_amendment(actor, amendment: Amendment, *, accept: bool, reason: str = "") -> Amendment:
@@ -795,13 +795,13 @@ def _apply(pact: Pact, amendment: Amendment) -> bool:
     """Enter an accepted amendment into the working draft; False when it clashes with
     another accepted change of the same article, which the committee reconciles."""
     draft = working_draft(pact)
+    article = draft.articles.filter(key=amendment.article_key).first()
     if amendment.kind in CHANGES:
         others = pact.amendments.filter(
             state=A.ACCEPTED, kind__in=CHANGES, article_key=amendment.article_key
         ).exclude(pk=amendment.pk)
-        if others.filter(_this_round(draft)).exists():
+        if others.filter(_this_round(draft)).exists() or _rewritten(article, amendment):
             return False
-    article = draft.articles.filter(key=amendment.article_key).first()
     if amendment.kind == Amendment.Kind.INSERT_AFTER:
         # In the chapter of the article it follows, even if that one is gone since.
         chapter = (article or amendment.version.articles.get(key=amendment.article_key)).chapter
@@ -832,6 +832,18 @@ def _apply(pact: Pact, amendment: Amendment) -> bool:
     amendment.save(update_fields=["merged_into", "inserted_key"])
     emit(pact, "draft.changed", {"change": "amended", "key": amendment.article_key})
     return True
+
+
+def _rewritten(article: Article | None, amendment: Amendment) -> bool:
+    """Whether the committee rewrote the article in the working draft since the version
+    the amendment amends (the article's text or heading no longer the same)."""
+    if article is None:
+        return False
+    amended = amendment.version.articles.filter(key=amendment.article_key).first()
+    return amended is not None and (article.text, article.heading) != (
+        amended.text,
+        amended.heading,
+    )
 
 
 def _this_round(draft: PactVersion | None) -> Q:
