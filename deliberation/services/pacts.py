@@ -747,8 +747,8 @@ def clashing_keys(pact: Pact) -> set[int]:
 
 def decide_amendment(actor, amendment: Amendment, *, accept: bool, reason: str = "") -> Amendment:
     """The committee accepts an amendment (it enters the working draft at once, unless
-    it clashes with another accepted one on the same article) or rejects it with a
-    public reason."""
+    it clashes with another accepted change of the same article or with the committee's
+    own rewriting of it) or rejects it with a public reason."""
     _require_steer(actor, amendment.pact)
     reason = clean_plain(reason or "").strip()
     if not accept and not reason:
