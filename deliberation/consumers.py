@@ -28,7 +28,7 @@ from polls import policies as poll_policies
 from polls import queries as poll_queries
 from polls.models import Poll
 
-from . import live, queries, relay
+from . import live, policies, queries, relay
 from .broadcast import user_group
 from .models import AgendaItem, Meeting, Pact, PactEvent, RoomComment, SpeakerRequest
 from .services import pacts as pact_services
@@ -492,11 +492,11 @@ class MeetingRoomConsumer(SequencedConsumer):
 
 
 @database_sync_to_async
-def _enter_pact(pk: int, channel_name: str, after: int | None) -> list[dict] | None:
+def _enter_pact(user, pk: int, channel_name: str, after: int | None) -> list[dict] | None:
     """Count this socket among the pact page's viewers, and the frames that bring it up
-    to date; None if there is no such pact."""
+    to date; None if there is no such pact, or none this person may read yet."""
     pact = Pact.objects.filter(pk=pk).first()
-    if pact is None:
+    if pact is None or not policies.can_read_pact(user, pact):
         return None
     pact_services.enter_page(pact, channel_name)
     return _pact_catch_up(pact, after)
@@ -525,7 +525,7 @@ class PactConsumer(SequencedConsumer):
         await self.accept()
         self.pk = self.scope["url_route"]["kwargs"]["pk"]
         await self.join(Pact(pk=self.pk).group_name)
-        frames = await _enter_pact(self.pk, self.name, _after(self.scope))
+        frames = await _enter_pact(self.scope.get("user"), self.pk, self.name, _after(self.scope))
         if frames is None:
             await self.close(code=CLOSE_NO_MEETING)
             return

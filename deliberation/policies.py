@@ -486,6 +486,15 @@ def can_steer_pact(user, pact: Pact) -> bool:
     return is_drafting_committee(user, pact) or can_start_pacts_in(user, pact, "change")
 
 
+def can_read_pact(user, pact: Pact) -> bool:
+    """Anyone, once a version of the pact is published; before that, those who steer it.
+    (A pact read for a page may carry `published`, saving the query.)"""
+    published = getattr(pact, "published", None)
+    if published is None:
+        published = pact.versions.filter(published_at__isnull=False).exists()
+    return published or can_steer_pact(user, pact)
+
+
 def can_amend_pact(user, pact: Pact) -> bool:
     """Propose amendments, support or oppose them and comment on them: the verified
     residents of the pact's scope, and its drafting committee."""

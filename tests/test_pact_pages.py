@@ -1029,3 +1029,11 @@ def test_the_card_of_an_amendment_is_rendered_for_the_person_asking(client):
         ).status_code
         == 404
     )
+
+
+def test_a_pact_notification_links_to_the_pact(client):
+    scene = SocketScene()
+    client.force_login(scene.owners[0])
+    page = client.get(reverse("deliberation:notifications"))
+    assert page.status_code == 200
+    assert reverse("deliberation:pact", args=[scene.pact.pk]) in page.content.decode()

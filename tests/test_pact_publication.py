@@ -188,7 +188,7 @@ def test_the_page_shows_text_vote_history_and_amendments_to_anyone(
     assert "第一章 文明居住" in text and "第二章 环境卫生" in text
     assert "养犬应当登记并接种疫苗，出户牵绳。" in text
     assert "House rules" in body
-    adoption = re.search(r'<p class="pact-adoption" data-adoption>(.*?)</p>', body, re.S).group(1)
+    adoption = re.search(r'<p class="pact-adoption" data-adoption>(.*?)</ul>', body, re.S).group(1)
     assert "Version 2, adopted on" in adoption
     assert "业主共同决定一般事项" in adoption
     assert "5 of the 5 owners taking part agreed; 5 of 6 on the roll took part." in adoption

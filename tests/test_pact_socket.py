@@ -213,3 +213,16 @@ async def test_a_flooding_reader_is_closed_with_4429(scene):
         await socket.send_to(text_data=json.dumps({"type": "ping"}))
     assert await until_closed(socket) == 4429
     await socket.disconnect()
+
+
+async def test_a_pact_not_yet_published_is_not_streamed_to_the_public(scene):
+    draft = await database_sync_to_async(Pact.objects.create)(
+        kind=Pact.Kind.HOUSE_RULES,
+        title="草稿中的家规",
+        community_id=scene.pact.community_id,
+        compound_id=scene.pact.compound_id,
+        committee_id=scene.pact.committee_id,
+    )
+    socket = await watch(draft.pk, expect=None)
+    assert await until_closed(socket) == 4404
+    assert not await PactViewer.objects.filter(pact=draft).aexists()

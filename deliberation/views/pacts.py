@@ -62,7 +62,7 @@ def _pact(request, pk: int) -> Pact:
         pact = pact_queries.pact_page(pk)
     except Pact.DoesNotExist:
         raise Http404 from None
-    if not pact.published and not policies.can_steer_pact(request.user, pact):
+    if not policies.can_read_pact(request.user, pact):
         raise Http404
     return pact
 
