@@ -141,3 +141,20 @@ def test_no_translatable_string_hides_inside_an_f_string():
                     if isinstance(function, ast.Name) and function.id in GETTEXT_CALLS:
                         hidden.append(f"{path.relative_to(settings.BASE_DIR)}:{inner.lineno}")
     assert not hidden, hidden
+
+
+def test_translation_functions_keep_names_makemessages_knows():
+    """makemessages finds strings by the function's name (`_`, `gettext_lazy`, …): one
+    imported under another name (`gettext_lazy as _lazy`) hides every string it marks."""
+    known = GETTEXT_CALLS | {"ngettext_lazy", "npgettext", "npgettext_lazy"}
+    renamed = []
+    for app in ("config", "deliberation", "cms", "polls"):
+        for path in (settings.BASE_DIR / app).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+                    renamed += [
+                        f"{path.relative_to(settings.BASE_DIR)}:{node.lineno} {alias.asname}"
+                        for alias in node.names
+                        if alias.asname and alias.name in known and alias.asname not in known
+                    ]
+    assert not renamed, renamed

@@ -19,7 +19,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from polls.models import Poll
@@ -211,13 +211,13 @@ def pact_amendment_card(request, pk: int, amendment: int):
 
 
 LIVE_STRINGS = {
-    "connecting": _lazy("Connecting…"),
-    "live": _lazy("Live: new amendments and support appear as they come."),
-    "reconnecting": _lazy("Connection lost. Reconnecting…"),
-    "offline": _lazy("Not live: reload the page to see the latest."),
-    "changed": _lazy("This pact has moved on since the page was loaded."),
-    "reload": _lazy("Reload"),
-    "newAmendment": _lazy("A new amendment has been proposed."),
+    "connecting": gettext_lazy("Connecting…"),
+    "live": gettext_lazy("Live: new amendments and support appear as they come."),
+    "reconnecting": gettext_lazy("Connection lost. Reconnecting…"),
+    "offline": gettext_lazy("Not live: reload the page to see the latest."),
+    "changed": gettext_lazy("This pact has moved on since the page was loaded."),
+    "reload": gettext_lazy("Reload"),
+    "newAmendment": gettext_lazy("A new amendment has been proposed."),
 }
 
 
