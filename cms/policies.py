@@ -13,6 +13,7 @@ from deliberation.policies import is_signed_in
 from .models import (
     FRAME_PAGES,
     DisclosurePage,
+    PactPage,
 )
 from .scope import community_of_page
 
@@ -152,6 +153,22 @@ def _is_structure(page) -> bool:
     return page.specific_class in FRAME_PAGES
 
 
+def adopted_pact_refusal(page) -> str | None:
+    """Why nobody, superusers included, may change, move, unpublish or delete this page
+    by hand: it is, or holds, the text residents adopted by vote, which the site
+    publishes and changes only when they adopt a new version."""
+    if not PactPage.objects.descendant_of(page, inclusive=True).exists():
+        return None
+    return _(
+        "“%(title)s” is the text the residents adopted by vote, published by the site: it "
+        "changes only when they adopt a new version of the pact."
+    ) % {"title": page.title}
+
+
+def move_refusal(page) -> str | None:
+    return adopted_pact_refusal(page)
+
+
 def delete_refusal(page) -> str | None:
     """Why nobody, superusers included, may delete this page: a disclosure that was ever
     published stays on the record, and so does every page above one. A disclosure is
@@ -161,6 +178,8 @@ def delete_refusal(page) -> str | None:
             "“%(title)s” is part of the community's site, made with the community: it "
             "cannot be deleted."
         ) % {"title": page.title}
+    if refusal := adopted_pact_refusal(page):
+        return refusal
     if not _holds_published_disclosures(page):
         return None
     if page.specific_class is DisclosurePage:
@@ -183,6 +202,8 @@ def unpublish_refusal(page) -> str | None:
             "“%(title)s” is part of the community's site, made with the community: it "
             "cannot be taken offline."
         ) % {"title": page.title}
+    if refusal := adopted_pact_refusal(page):
+        return refusal
     if not _holds_published_disclosures(page):
         return None
     if page.specific_class is DisclosurePage:

@@ -21,7 +21,7 @@ from wagtail.signals import (
 from deliberation.signals import community_ready, pact_adopted
 
 from . import policies, services
-from .models import FRAME_PAGES, DisclosurePage, NoticePage
+from .models import FRAME_PAGES, DisclosurePage, NoticePage, PactPage
 
 
 @receiver(community_ready)
@@ -60,16 +60,24 @@ def refuse_deleting_a_published_disclosure(sender, instance, **kwargs):
         raise PermissionDenied(policies.delete_refusal(instance))
 
 
+@receiver(pre_delete, sender=PactPage)
+def refuse_deleting_an_adopted_pact(sender, instance, **kwargs):
+    raise PermissionDenied(policies.adopted_pact_refusal(instance))
+
+
 @receiver(pre_save, sender=Page)
 @receiver(pre_save, sender=DisclosurePage)
-def refuse_unpublishing_a_published_disclosure(sender, instance, update_fields=None, **kwargs):
-    """Unpublishing saves the page with live=False, as a plain Page when it comes from
-    publish_scheduled or a cascade, so the rule is checked on every save of a page row."""
+@receiver(pre_save, sender=PactPage)
+def refuse_unpublishing_a_published_record(sender, instance, update_fields=None, **kwargs):
+    """A published disclosure and an adopted pact's page stay online. Unpublishing saves
+    the page with live=False, as a plain Page when it comes from publish_scheduled or a
+    cascade, so the rule is checked on every save of a page row."""
     if instance.live or instance.first_published_at is None or instance.pk is None:
         return
     if update_fields is not None and "live" not in update_fields:
         return
-    if instance.content_type_id != ContentType.objects.get_for_model(DisclosurePage).pk:
+    guarded = ContentType.objects.get_for_models(DisclosurePage, PactPage).values()
+    if instance.content_type_id not in {content_type.pk for content_type in guarded}:
         return
     if Page.objects.filter(pk=instance.pk, live=True).exists():
         raise PermissionDenied(policies.unpublish_refusal(instance))

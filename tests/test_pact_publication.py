@@ -9,6 +9,9 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from cms import services as cms_services
@@ -337,3 +340,47 @@ def test_the_page_query_count_does_not_grow_with_versions_or_amendments(
     assert published >= rounds
     assert body.count('class="card pact-version-row') == published
     assert body.count('class="card pact-amendment state-') == rounds
+
+
+@pytest.mark.parametrize("action", ["delete", "unpublish", "move"])
+def test_bulk_actions_in_the_back_office_leave_an_adopted_pact_in_place(
+    client, pact, member, staff, owners, community, action
+):
+    adopt_first_version(pact, member, staff, owners)
+    [page] = pages_of(community)
+    parent = page.get_parent()
+    sign_in_staff(client, with_totp(UserFactory(is_superuser=True, is_staff=True)))
+    url = reverse("wagtail_bulk_action", args=("wagtailcore", "page", action))
+    fields = {"include_descendants": "on", "chooser": parent.get_parent().pk}
+    client.post(f"{url}?id={page.pk}", fields, follow=True)
+    found = PactPage.objects.get(pk=page.pk)
+    assert found.live and found.get_parent().pk == parent.pk
+
+
+def test_no_code_deletes_or_unpublishes_an_adopted_pact(pact, member, staff, owners, community):
+    adopt_first_version(pact, member, staff, owners)
+    [page] = pages_of(community)
+    with pytest.raises(PermissionDenied), transaction.atomic():
+        page.delete()
+    page.live = False
+    with pytest.raises(PermissionDenied), transaction.atomic():
+        page.save()
+    page.refresh_from_db()
+    assert page.live
+
+
+def test_a_revision_under_way_stays_off_the_official_page(
+    client, pact, member, staff, owners, community
+):
+    adopt_first_version(pact, member, staff, owners)
+    [page] = pages_of(community)
+    pacts.start_revision(member, pact)
+    pacts.edit_article(member, pact, 1, ArticleInput("禁止饲养烈性犬。", heading="养犬"))
+    revision = pacts.open_amendments(member, pact, closes_at=soon(), summary="修订养犬条")
+    pacts.propose_amendment(
+        owners[0], pact, article_key=2, kind="delete", rationale="修订中提出的修正案"
+    )
+    body = body_of(client, page)
+    history = body[body.index('id="history-h"') :]
+    assert f'data-version="{revision.number}"' not in history
+    assert "修订中提出的修正案" not in body and "禁止饲养烈性犬" not in body

@@ -226,3 +226,15 @@ async def test_a_pact_not_yet_published_is_not_streamed_to_the_public(scene):
     socket = await watch(draft.pk, expect=None)
     assert await until_closed(socket) == 4404
     assert not await PactViewer.objects.filter(pact=draft).aexists()
+
+
+async def test_a_hidden_comment_is_not_replayed(scene):
+    amendment = await database_sync_to_async(scene.propose)()
+    comment = await database_sync_to_async(pacts.comment_on_amendment)(
+        scene.owners[1], amendment, "联系电话一三八零零零零零零零一"
+    )
+    await database_sync_to_async(pacts.hide_comment)(scene.member, comment, "含个人信息")
+    socket = await watch(scene.pact.pk, after=0, expect=None)
+    frames = await frames_until(socket, "resynced")
+    assert "联系电话" not in json.dumps(frames, ensure_ascii=False)
+    await socket.disconnect()

@@ -12,7 +12,11 @@ from wagtail.models import Page
 
 from .. import policies
 
-REFUSALS = {"delete": policies.delete_refusal, "unpublish": policies.unpublish_refusal}
+REFUSALS = {
+    "delete": policies.delete_refusal,
+    "unpublish": policies.unpublish_refusal,
+    "move": policies.move_refusal,
+}
 
 
 def _refuse(request, page, refusal: str):

@@ -5,26 +5,15 @@ the pact is changed instead."""
 
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from wagtail import hooks
 from wagtail.admin import messages
 
+from .. import policies
 from ..models import PactPage
 
 
-def _is_pact_page(page) -> bool:
-    return page.specific_class is PactPage
-
-
 def _refuse(request, page):
-    messages.error(
-        request,
-        _(
-            "“%(title)s” is the text the residents adopted by vote, published by the "
-            "site: it changes only when they adopt a new version of the pact."
-        )
-        % {"title": page.title},
-    )
+    messages.error(request, policies.adopted_pact_refusal(page))
     return redirect(reverse("wagtailadmin_explore", args=(page.get_parent().pk,)))
 
 
@@ -33,9 +22,9 @@ def _refuse(request, page):
 @hooks.register("before_unpublish_page")
 @hooks.register("before_copy_page")
 def refuse_changing_an_adopted_pact(request, page):
-    return _refuse(request, page) if _is_pact_page(page) else None
+    return _refuse(request, page) if page.specific_class is PactPage else None
 
 
 @hooks.register("before_move_page")
 def refuse_moving_an_adopted_pact(request, page, destination):
-    return _refuse(request, page) if _is_pact_page(page) else None
+    return _refuse(request, page) if page.specific_class is PactPage else None

@@ -81,8 +81,10 @@ class AmendmentRow:
     entered: PactVersion | None
 
 
-def _amendment_rows(pact: Pact) -> list[AmendmentRow]:
-    amendments = queries.amendments_of(pact)
+def _amendment_rows(pact: Pact, in_force: PactVersion) -> list[AmendmentRow]:
+    """The amendments that led to the version in force, proposed before it was adopted
+    (a revision under way is the deliberation pages' business until it is adopted)."""
+    amendments = [a for a in queries.amendments_of(pact) if a.created_at <= in_force.adopted_at]
     numbers = queries.article_numbers(a.version_id for a in amendments)
     rows = []
     for amendment in amendments:
@@ -100,6 +102,8 @@ def _amendment_rows(pact: Pact) -> list[AmendmentRow]:
 def _version_rows(pact: Pact, in_force: PactVersion) -> list[VersionRow]:
     rows, previous = [], None
     for version in queries.published_versions(pact):
+        if version.number > in_force.number:
+            break  # a revision under way, not adopted yet
         rows.append(VersionRow(version, _vote(version.poll), version.pk == in_force.pk, previous))
         previous = version.number
     return rows
@@ -131,7 +135,7 @@ def record(page: PactPage) -> dict[str, Any]:
         "checks": _checks(results),
         "rule_words": charts.rule_in_words(version.poll.rule) if vote else [],
         "versions": _version_rows(pact, version),
-        "amendments": _amendment_rows(pact),
+        "amendments": _amendment_rows(pact, version),
     }
 
 

@@ -692,20 +692,12 @@ def comment_on_amendment(user, amendment: Amendment, text: str) -> AmendmentComm
             raise ValidationError(_("Comments on amendments are closed."))
         ratelimits.hit(user, "pact.comment")
         comment = AmendmentComment.objects.create(amendment=amendment, author=user, text=text)
-        _record(user, amendment, "pact.amendment_commented", after={"text": text})
-        emit(
-            pact,
-            "amendment.commented",
-            {
-                "amendment": amendment.pk,
-                "comment": {
-                    "id": comment.pk,
-                    "author": str(user),
-                    "text": text,
-                    "at": comment.created_at.isoformat(),
-                },
-            },
+        # Neither the trace nor the stream keeps the text: a comment hidden later must
+        # not be read back from either (the page fetches the comments it may show).
+        _record(
+            user, amendment, "pact.amendment_commented", after={"comment": comment.pk}, public=False
         )
+        emit(pact, "amendment.commented", {"amendment": amendment.pk, "comment": comment.pk})
     return comment
 
 
