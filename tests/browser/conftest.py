@@ -32,6 +32,20 @@ SCREENSHOTS = Path(__file__).parent / "screenshots"
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory):
+    """On SQLite, a test database in a file, not in shared-cache memory: there the
+    server's threads and the test's own writes meet table locks that fail at once
+    ("database table is locked") instead of waiting their turn as file locks do."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    database.get("OPTIONS", {}).pop("pool", None)
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        name = tmp_path_factory.mktemp("database") / "browser.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(name)
+
+
+@pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
