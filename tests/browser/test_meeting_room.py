@@ -4,6 +4,7 @@ other without a reload; the resident raises a hand and the chair's "next speaker
 the resident's name and the countdown on both pages."""
 
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -11,7 +12,7 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
 
-from deliberation.models import RoomComment, SpeakerRequest
+from deliberation.models import Presence, RoomComment, SpeakerRequest
 from deliberation.services import meetings as meeting_services
 from deliberation.services import polls as poll_services
 from deliberation.services import room
@@ -300,6 +301,12 @@ def sitting_room(open_as):
         phone.add_init_script(CONTROL_SOCKETS)
         phone.goto(f"/meetings/{meeting.pk}/")
         live(phone)
+        # The socket is open before the server has recorded the entry (and numbered its
+        # attendance event): wait for it, so that the room's numbers read now include it.
+        deadline = time.monotonic() + 10
+        while not in_thread(Presence.objects.filter(meeting=meeting, user=resident).exists):
+            assert time.monotonic() < deadline, "the phone never entered the room"
+            time.sleep(0.05)
         return phone
 
     return meeting, chair, enter
